@@ -1,0 +1,2 @@
+// @sluice/claim (placeholder until its issue lands)
+export const PACKAGE = '@sluice/claim';

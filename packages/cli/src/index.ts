@@ -1,0 +1,2 @@
+// @sluice/cli (placeholder until its issue lands)
+export const PACKAGE = '@sluice/cli';

@@ -1,0 +1,433 @@
+// The Consumer: a pipeline of sources → flow control → handler → batched settle.
+import { EventEmitter } from 'eventemitter3';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { type Entry, type RawEntry, decodeEntry, undecodedEntry } from './codec.js';
+import { type RedisClient, closeQuietly, duplicateClient, openConnection, reconnectDelayMs } from './connection.js';
+import {
+  type ConsumerOptions,
+  type HandlerContext,
+  type ResolvedConsumerOptions,
+  resolveConsumerOptions,
+} from './consumer-options.js';
+import { deadLetterFields } from './deadletter.js';
+import { ClosedError, MalformedEntryError, SluiceError, TimeoutError } from './errors.js';
+import { ensureGroup } from './group.js';
+import { type StreamKeys, streamKeys } from './keys.js';
+import type { DeadReason, Outcome } from './outcome.js';
+import type { ConsumerPlugin, PluginContext } from './plugin.js';
+import { parseReadReply } from './reply.js';
+import type { Script } from './script.js';
+import { Settler } from './settler.js';
+
+export interface ConsumerEvents<R = unknown> {
+  /** The group exists, plugins started, reading began. */
+  started: () => void;
+  /** An outcome was written (acked / retried / dead-lettered) in a settle script call. */
+  settled: (outcome: Outcome<R>) => void;
+  /** A handler threw or timed out (before plugins decide about retries). */
+  failed: (outcome: Outcome<R>) => void;
+  /** An outcome with status `dead` was written to the dead-letter stream. */
+  deadLettered: (outcome: Outcome<R>) => void;
+  /** An entry did not decode; it is being dead-lettered with reason `malformed`. */
+  malformed: (entry: Entry, error: MalformedEntryError) => void;
+  /** An outcome was dropped because another consumer owns the entry now. */
+  fenced: (outcome: Outcome<R>) => void;
+  /** Entries that were deleted (trimmed) while pending; they were acked. */
+  deleted: (ids: string[]) => void;
+  error: (err: Error) => void;
+  closed: () => void;
+}
+
+interface Held {
+  entry: Entry;
+  abort: AbortController;
+}
+
+export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEvents<R>> {
+  readonly options: ResolvedConsumerOptions<T, R>;
+  readonly keys: StreamKeys;
+  private client: RedisClient | undefined;
+  private ownsClient = false;
+  private reader: RedisClient | undefined;
+  private readerId: string | undefined;
+  private settler: Settler | undefined;
+  private readonly limit: LimitFunction;
+  /** Entries in this process: from dispatch until their outcome is written (or dropped). */
+  private readonly known = new Set<string>();
+  private readonly held = new Map<string, Held>();
+  private slotWaiter: (() => void) | undefined;
+  private readLoop: Promise<void> | undefined;
+  private state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
+  private closing: Promise<void> | undefined;
+  private paused = false;
+  private abandoned = false;
+
+  constructor(options: ConsumerOptions<T, R>) {
+    super();
+    this.options = resolveConsumerOptions(options);
+    this.keys = streamKeys(this.options.stream, this.options.prefix);
+    this.limit = pLimit(this.options.concurrency);
+  }
+
+  /** This consumer's name in the group. */
+  get name(): string {
+    return this.options.consumer;
+  }
+
+  /** Entries held in memory (running or queued for a handler slot). */
+  get inFlight(): number {
+    return this.held.size;
+  }
+
+  private get capacity(): number {
+    return this.options.concurrency + this.options.prefetch;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new SluiceError('ERR_SLUICE_STATE', `Consumer.start(): already ${this.state}`);
+    this.state = 'starting';
+    const onError = (err: Error) => this.reportError(err);
+    try {
+      const conn = await openConnection(this.options, onError);
+      this.client = conn.client;
+      this.ownsClient = conn.owned;
+      this.reader = await duplicateClient(conn.client, onError);
+      this.readerId = await this.reader.sendCommand<number>(['CLIENT', 'ID']).then(String, () => undefined);
+      await ensureGroup(this.client, this.keys.stream, this.options.group, this.options.startId);
+      this.settler = new Settler({
+        client: this.client,
+        keys: this.keys,
+        group: this.options.group,
+        consumer: this.name,
+        fence: this.options.fence,
+        maxBatch: this.options.maxSettleBatch,
+        onSettled: (applied, fenced) => this.onSettled(applied, fenced),
+        onError,
+      });
+      const ctx = this.pluginContext();
+      for (const plugin of this.options.use) await plugin.start?.(ctx);
+    } catch (err) {
+      await closeQuietly(this.reader);
+      if (this.ownsClient) await closeQuietly(this.client);
+      this.state = 'closed';
+      throw err;
+    }
+    this.state = 'running';
+    this.readLoop = this.runReadLoop();
+    this.emit('started');
+  }
+
+  /** Stop taking new entries (in-flight ones finish); `resume()` reads again. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.wakeReader();
+  }
+
+  /**
+   * Stop reading, let in-flight handlers finish (abort them at `timeoutMs`), flush
+   * settles, stop plugins, close our connections. Idempotent.
+   */
+  close(opts: { timeoutMs?: number } = {}): Promise<void> {
+    this.closing ??= this.shutdown(opts.timeoutMs ?? 30_000);
+    return this.closing;
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    if (this.state === 'new' || this.state === 'closed') {
+      this.state = 'closed';
+      this.emit('closed');
+      return;
+    }
+    while (this.state === 'starting') await sleep(10);
+    this.state = 'closing';
+    const deadline = Date.now() + timeoutMs;
+    this.wakeReader();
+    await this.interruptRead();
+    if (!(await this.waitHeldEmpty(deadline))) {
+      // Drain timed out: abort what runs, skip what has not started; entries stay pending.
+      this.abandoned = true;
+      const reason = new ClosedError(`consumer closed: in-flight handlers aborted after ${timeoutMs} ms`);
+      for (const h of this.held.values()) h.abort.abort(reason);
+      await this.waitHeldEmpty(Date.now() + 1000);
+    }
+    const settler = this.settler as Settler;
+    const flushed = await Promise.race([settler.drain().then(() => true), sleep(Math.max(1000, deadline - Date.now())).then(() => false)]);
+    if (!flushed) settler.abandon();
+    for (const plugin of [...this.options.use].reverse()) {
+      try {
+        await plugin.close?.();
+      } catch (err) {
+        this.reportError(err);
+      }
+    }
+    await closeQuietly(this.reader);
+    if (this.ownsClient) await closeQuietly(this.client);
+    this.state = 'closed';
+    this.emit('closed');
+  }
+
+  // ---- reading -------------------------------------------------------------------------
+
+  private async runReadLoop(): Promise<void> {
+    const { group, blockMs } = this.options;
+    // Own pending entries first (a restart after a crash), then new ones.
+    let cursor = '0';
+    let failures = 0;
+    while (this.state === 'running') {
+      const free = this.capacity - this.held.size;
+      if (free <= 0 || this.paused) {
+        await new Promise<void>((resolve) => {
+          this.slotWaiter = resolve;
+        });
+        continue;
+      }
+      try {
+        const reply = await (this.reader as RedisClient).sendCommand([
+          'XREADGROUP', 'GROUP', group, this.name, 'COUNT', String(free), 'BLOCK', String(blockMs), 'STREAMS', this.keys.stream, cursor,
+        ]);
+        failures = 0;
+        const entries = parseReadReply(reply);
+        if (cursor !== '>') cursor = entries.length === 0 ? '>' : (entries[entries.length - 1] as RawEntry).id;
+        if (entries.length > 0) this.dispatch(entries);
+      } catch (err) {
+        if (this.state !== 'running') break;
+        this.reportError(err);
+        if (/NOGROUP/.test(String((err as Error)?.message))) {
+          await ensureGroup(this.client as RedisClient, this.keys.stream, group, this.options.startId).catch(() => {});
+        }
+        // A reply lost in a disconnect may have delivered entries to our PEL: re-read them.
+        cursor = '0';
+        await sleep(reconnectDelayMs(failures++));
+      }
+    }
+  }
+
+  private wakeReader(): void {
+    const w = this.slotWaiter;
+    this.slotWaiter = undefined;
+    w?.();
+  }
+
+  /** Make a blocked XREADGROUP return now (CLIENT UNBLOCK), else wait up to blockMs for it. */
+  private async interruptRead(): Promise<void> {
+    let done = false;
+    const loop = this.readLoop?.finally(() => {
+      done = true;
+    });
+    while (!done && this.readerId) {
+      await (this.client as RedisClient).sendCommand(['CLIENT', 'UNBLOCK', this.readerId]).catch(() => {
+        this.readerId = undefined;
+      });
+      await Promise.race([loop, sleep(50)]);
+    }
+    await loop;
+  }
+
+  // ---- dispatch and handlers -----------------------------------------------------------
+
+  private dispatch(raws: RawEntry[], deliveries?: ReadonlyMap<string, number>): void {
+    const deleted: string[] = [];
+    for (const raw of raws) {
+      if (this.known.has(raw.id)) continue;
+      if (raw.fields === null) {
+        deleted.push(raw.id);
+        continue;
+      }
+      const count = deliveries?.get(raw.id);
+      let entry: Entry<T>;
+      try {
+        entry = decodeEntry<T>(this.options.stream, raw, this.options.codec, count);
+      } catch (err) {
+        this.known.add(raw.id);
+        const bad = undecodedEntry(this.options.stream, raw, count);
+        this.emit('malformed', bad, err as MalformedEntryError);
+        this.finish(this.outcome(bad, 'dead', err as Error, 0, 'malformed'));
+        continue;
+      }
+      this.known.add(raw.id);
+      this.held.set(raw.id, { entry, abort: new AbortController() });
+      void this.limit(() => this.run(entry));
+    }
+    if (deleted.length > 0) void this.ackDeleted(deleted);
+  }
+
+  private async ackDeleted(ids: string[]): Promise<void> {
+    try {
+      await (this.client as RedisClient).sendCommand(['XACK', this.keys.stream, this.options.group, ...ids]);
+      this.emit('deleted', ids);
+    } catch (err) {
+      this.reportError(err);
+    }
+  }
+
+  private async run(entry: Entry<T>): Promise<void> {
+    const held = this.held.get(entry.id) as Held;
+    if (this.abandoned) {
+      // Close timed out before this prefetched entry started: leave it pending for later.
+      this.release(entry.id);
+      this.known.delete(entry.id);
+      return;
+    }
+    const ctx = this.handlerContext(entry, held.abort.signal);
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    let outcome: Outcome<R>;
+    try {
+      const work = Promise.resolve().then(() => this.options.handler(entry.payload, ctx));
+      let result: R;
+      if (this.options.timeoutMs > 0) {
+        result = await new Promise<R>((resolve, reject) => {
+          timer = setTimeout(() => {
+            const err = new TimeoutError(`handler exceeded timeoutMs=${this.options.timeoutMs} for entry ${entry.id}`);
+            held.abort.abort(err);
+            reject(err);
+          }, this.options.timeoutMs);
+          work.then(resolve, reject);
+        });
+      } else {
+        result = await work;
+      }
+      outcome = this.outcome(entry, 'ok', undefined, performance.now() - started);
+      outcome.result = result;
+    } catch (err) {
+      outcome = this.outcome(entry, 'failed', toError(err), performance.now() - started);
+    } finally {
+      clearTimeout(timer);
+      this.release(entry.id);
+    }
+    if (outcome.status === 'failed') this.emit('failed', outcome);
+    this.finish(outcome);
+  }
+
+  private release(id: string): void {
+    this.held.delete(id);
+    this.wakeReader();
+  }
+
+  private handlerContext(entry: Entry<T>, signal: AbortSignal): HandlerContext {
+    return {
+      id: entry.id,
+      stream: entry.stream,
+      attempt: entry.attempt,
+      key: entry.key,
+      headers: entry.headers,
+      origin: entry.origin,
+      deliveries: entry.deliveries,
+      signal,
+      log: this.options.log,
+      extend: async () => {
+        await (this.client as RedisClient).sendCommand([
+          'XCLAIM', this.keys.stream, this.options.group, this.name, '0', entry.id, 'JUSTID',
+        ]);
+      },
+    };
+  }
+
+  private outcome(entry: Entry, status: Outcome['status'], error: Error | undefined, durationMs: number, reason?: DeadReason): Outcome<R> {
+    return { entry, status, error, reason, durationMs, consumer: this.name, ack: status !== 'failed', writes: [] };
+  }
+
+  // ---- settling ------------------------------------------------------------------------
+
+  /** Plugins decide and record; dead outcomes get their dead letter; then the batch settles. */
+  private finish(outcome: Outcome<R>): void {
+    const plugins = this.options.use;
+    for (const p of plugins) p.decide?.(outcome as Outcome);
+    if (outcome.status === 'dead') {
+      outcome.ack = true;
+      outcome.writes.push({ op: 'xadd', key: 'dlq', fields: deadLetterFields(outcome as Outcome, this.options.group) });
+    }
+    for (const p of plugins) p.record?.(outcome as Outcome);
+    if (!outcome.ack && outcome.writes.length === 0) {
+      // Failed and left pending (no retry policy): nothing to write; recovery or a restart re-delivers it.
+      this.known.delete(outcome.entry.id);
+      return;
+    }
+    (this.settler as Settler).add(outcome as Outcome);
+  }
+
+  private onSettled(applied: Outcome[], fenced: Outcome[]): void {
+    for (const o of applied) {
+      this.known.delete(o.entry.id);
+      this.emit('settled', o as Outcome<R>);
+      if (o.status === 'dead') this.emit('deadLettered', o as Outcome<R>);
+    }
+    for (const o of fenced) {
+      this.known.delete(o.entry.id);
+      this.emit('fenced', o as Outcome<R>);
+    }
+    for (const p of this.options.use) {
+      try {
+        p.settled?.(applied, fenced);
+      } catch (err) {
+        this.reportError(err);
+      }
+    }
+  }
+
+  // ---- plugins ---------------------------------------------------------------------------
+
+  private pluginContext(): PluginContext {
+    const self = this;
+    return {
+      redis: this.client as RedisClient,
+      keys: this.keys,
+      group: this.options.group,
+      consumer: this.name,
+      codec: this.options.codec,
+      log: this.options.log,
+      freeSlots: () => (this.state === 'running' && !this.paused ? Math.max(0, this.capacity - this.held.size) : 0),
+      heldIds: () => [...this.held.keys()],
+      deliver: (entries, deliveries) => {
+        if (this.state === 'running') this.dispatch(entries, deliveries);
+      },
+      deadLetter: (raw: RawEntry, reason: DeadReason, error: Error, deliveries?: number) => {
+        if (this.known.has(raw.id)) return;
+        this.known.add(raw.id);
+        const entry = safeDecode(this.options.stream, raw, this.options, deliveries);
+        this.finish(this.outcome(entry, 'dead', error, 0, reason));
+      },
+      run: <X>(script: Script, keys: readonly string[], args: readonly string[]) =>
+        script.run<X>(this.client as RedisClient, keys, args),
+      reportError: (err: unknown) => this.reportError(err),
+      get closing() {
+        return self.state !== 'running';
+      },
+    };
+  }
+
+  /** eventemitter3 does not throw on an unheard `error`: log it so it never vanishes. */
+  private reportError(err: unknown): void {
+    const error = toError(err);
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else this.options.log.error(`consumer ${this.name}: ${error.message}`, { stream: this.options.stream });
+  }
+
+  private async waitHeldEmpty(deadline: number): Promise<boolean> {
+    while (this.held.size > 0) {
+      if (Date.now() >= deadline) return false;
+      await sleep(Math.min(20, Math.max(1, deadline - Date.now())));
+    }
+    return true;
+  }
+}
+
+function safeDecode(stream: string, raw: RawEntry, opts: { codec: ResolvedConsumerOptions<unknown, unknown>['codec'] }, deliveries?: number): Entry {
+  try {
+    return decodeEntry(stream, raw, opts.codec, deliveries);
+  } catch {
+    return undecodedEntry(stream, raw, deliveries);
+  }
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

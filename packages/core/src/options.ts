@@ -1,0 +1,30 @@
+// Option validation shared by Producer, Consumer and plugins: one error per bad field,
+// naming the field and the value.
+import { ConfigError } from './errors.js';
+
+export function intOption(owner: string, field: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
+    throw new ConfigError(`${owner}: option "${field}" must be ${range}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export function fnOption<F>(owner: string, field: string, value: unknown): F {
+  if (typeof value !== 'function') throw new ConfigError(`${owner}: option "${field}" must be a function, got ${typeof value}`);
+  return value as F;
+}
+
+export function stringOption(owner: string, field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ConfigError(`${owner}: option "${field}" must be a non-empty string, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Exactly one of `url` / `client`. */
+export function connectionOption(owner: string, opts: { url?: unknown; client?: unknown }): void {
+  if (opts.url === undefined && opts.client === undefined) throw new ConfigError(`${owner}: pass "url" or "client"`);
+  if (opts.url !== undefined && opts.client !== undefined) throw new ConfigError(`${owner}: pass "url" or "client", not both`);
+  if (opts.url !== undefined) stringOption(owner, 'url', opts.url);
+}

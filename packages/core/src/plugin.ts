@@ -1,0 +1,52 @@
+// The one seam extensions plug into: sources of entries, writes for an outcome, start/close.
+import type { Codec, RawEntry } from './codec.js';
+import type { RedisClient } from './connection.js';
+import type { DeadReason, Outcome } from './outcome.js';
+import type { StreamKeys } from './keys.js';
+import type { Logger } from './log.js';
+import type { Script } from './script.js';
+
+export interface PluginContext {
+  /** Command connection (never blocked). */
+  readonly redis: RedisClient;
+  readonly keys: StreamKeys;
+  readonly group: string;
+  /** This consumer's name in the group. */
+  readonly consumer: string;
+  readonly codec: Codec;
+  readonly log: Logger;
+  /** Handler slots free right now (concurrency + prefetch − entries held). */
+  freeSlots(): number;
+  /** Ids of entries whose handler is running or queued. */
+  heldIds(): string[];
+  /**
+   * Feed entries (already owned by this consumer in the PEL, e.g. claimed) into the
+   * handler pipeline. `deliveries` maps id → delivery count when the source knows it.
+   */
+  deliver(entries: RawEntry[], deliveries?: ReadonlyMap<string, number>): void;
+  /** Dead-letter an owned entry without running the handler (same settle path as any outcome). */
+  deadLetter(entry: RawEntry, reason: DeadReason, error: Error, deliveries?: number): void;
+  /** Run a script on the command connection (EVALSHA with NOSCRIPT fallback). */
+  run<T = unknown>(script: Script, keys: readonly string[], args: readonly string[]): Promise<T>;
+  /** Report an error through the consumer's `error` event. */
+  reportError(err: unknown): void;
+  /** True once close() began: sources must stop delivering. */
+  readonly closing: boolean;
+}
+
+export interface ConsumerPlugin {
+  readonly name: string;
+  /** Join start: set up timers and sources. Runs after the group exists. */
+  start?(ctx: PluginContext): void | Promise<void>;
+  /**
+   * Decide an outcome's fate (retry, dead letter): may change `status`, `reason`, `ack`,
+   * `retryAt` and push writes. Runs for every outcome, before `record`.
+   */
+  decide?(outcome: Outcome): void;
+  /** Add writes that record the final outcome (e.g. a result entry). */
+  record?(outcome: Outcome): void;
+  /** Observe outcomes after their script call: applied, or fenced (someone else owns the entry now). */
+  settled?(applied: readonly Outcome[], fenced: readonly Outcome[]): void;
+  /** Join close: stop timers. Runs after in-flight work settled, before connections close. */
+  close?(): void | Promise<void>;
+}

@@ -1,0 +1,217 @@
+// The Producer: publishes made in the same tick are coalesced into one script call per stream.
+import { EventEmitter } from 'eventemitter3';
+import { type Codec, type Headers, encodeFields, jsonCodec } from './codec.js';
+import { type RedisClient, closeQuietly, openConnection } from './connection.js';
+import { ClosedError, ConfigError, PayloadError } from './errors.js';
+import { DEFAULT_PREFIX, type StreamKeys, streamKeys, validateName } from './keys.js';
+import type { Logger } from './log.js';
+import { consoleLogger } from './log.js';
+import { publishScript } from './lua/publish.js';
+import { connectionOption, intOption } from './options.js';
+
+export interface ProducerOptions {
+  /** Redis URL; a client is created and closed by the producer. */
+  url?: string;
+  /** A node-redis client you own; the producer never closes it. */
+  client?: RedisClient;
+  /** Key prefix. @defaultValue "sluice" */
+  prefix?: string;
+  /** Largest encoded payload accepted. @defaultValue 1048576 (1 MiB) */
+  maxEntryBytes?: number;
+  /** Most entries in one script call. @defaultValue 500 */
+  maxBatch?: number;
+  /** Wait this long for more publishes before flushing; 0 flushes on the next tick. @defaultValue 0 */
+  lingerMs?: number;
+  /** Payload codec. @defaultValue JSON */
+  codec?: Codec;
+  log?: Logger;
+}
+
+export interface PublishOptions {
+  /** Ordering/partition key (wire field `key`). */
+  key?: string;
+  /** Headers (wire field `h`), e.g. `traceparent`. */
+  headers?: Headers;
+}
+
+export const PRODUCER_DEFAULTS = {
+  prefix: DEFAULT_PREFIX,
+  maxEntryBytes: 1024 * 1024,
+  maxBatch: 500,
+  lingerMs: 0,
+} as const;
+
+export interface ProducerEvents {
+  /** A batch was written: stream name and the new ids. */
+  published: (stream: string, ids: string[]) => void;
+  error: (err: Error) => void;
+}
+
+interface Pending {
+  fields: string[];
+  resolve(id: string): void;
+  reject(err: unknown): void;
+}
+
+interface StreamQueue {
+  keys: StreamKeys;
+  items: Pending[];
+  timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+}
+
+export class Producer extends EventEmitter<ProducerEvents> {
+  readonly prefix: string;
+  private readonly maxEntryBytes: number;
+  private readonly maxBatch: number;
+  private readonly lingerMs: number;
+  private readonly codec: Codec;
+  private readonly log: Logger;
+  private connecting: Promise<RedisClient> | undefined;
+  private ownsClient = false;
+  private readonly queues = new Map<string, StreamQueue>();
+  private readonly inflight = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly opts: ProducerOptions) {
+    super();
+    const owner = 'Producer';
+    if (opts === null || typeof opts !== 'object') throw new ConfigError(`${owner}: options object required`);
+    connectionOption(owner, opts);
+    const d = PRODUCER_DEFAULTS;
+    this.prefix = validateName(`${owner}: option "prefix"`, opts.prefix ?? d.prefix);
+    this.maxEntryBytes = intOption(owner, 'maxEntryBytes', opts.maxEntryBytes ?? d.maxEntryBytes, 1, 512 * 1024 * 1024);
+    this.maxBatch = intOption(owner, 'maxBatch', opts.maxBatch ?? d.maxBatch, 1, 10_000);
+    this.lingerMs = intOption(owner, 'lingerMs', opts.lingerMs ?? d.lingerMs, 0, 60_000);
+    this.codec = opts.codec ?? jsonCodec;
+    this.log = opts.log ?? consoleLogger();
+  }
+
+  /** Connect now (publish() connects lazily otherwise). */
+  async connect(): Promise<RedisClient> {
+    if (this.closed) throw new ClosedError('Producer is closed');
+    this.connecting ??= openConnection(this.opts, (err) => this.reportError(err)).then((c) => {
+      this.ownsClient = c.owned;
+      return c.client;
+    });
+    return this.connecting;
+  }
+
+  /** Publish one task; resolves with its entry id. Calls in the same tick share one round trip. */
+  publish(stream: string, payload: unknown, options: PublishOptions = {}): Promise<string> {
+    let fields: string[];
+    let queue: StreamQueue;
+    try {
+      if (this.closed) throw new ClosedError('Producer is closed');
+      queue = this.queueFor(stream);
+      fields = this.encode(payload, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<string>((resolve, reject) => {
+      queue.items.push({ fields, resolve, reject });
+      this.schedule(stream, queue);
+    });
+  }
+
+  /** Publish many tasks to one stream; all are validated before anything is written. */
+  publishMany(stream: string, payloads: readonly unknown[], options: PublishOptions = {}): Promise<string[]> {
+    if (!Array.isArray(payloads)) return Promise.reject(new PayloadError('publishMany: payloads must be an array'));
+    let encoded: string[][];
+    try {
+      if (this.closed) throw new ClosedError('Producer is closed');
+      this.queueFor(stream);
+      encoded = payloads.map((p, i) => {
+        try {
+          return this.encode(p, options);
+        } catch (err) {
+          throw new PayloadError(`publishMany: payload [${i}]: ${(err as Error).message}`, { cause: err });
+        }
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const queue = this.queueFor(stream);
+    const promises = encoded.map(
+      (fields) => new Promise<string>((resolve, reject) => queue.items.push({ fields, resolve, reject })),
+    );
+    this.schedule(stream, queue);
+    return Promise.all(promises);
+  }
+
+  /** Flush what is queued, wait for in-flight writes, close our connection. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flushAll();
+    this.closed = true;
+    if (this.connecting && this.ownsClient) await closeQuietly(await this.connecting.catch(() => undefined));
+  }
+
+  /** Send everything queued now and wait for it. */
+  async flushAll(): Promise<void> {
+    for (const [stream, q] of this.queues) {
+      if (q.timer) clearTimeout(q.timer as NodeJS.Timeout), clearImmediate(q.timer as NodeJS.Immediate);
+      q.timer = undefined;
+      while (q.items.length > 0) this.send(stream, q);
+    }
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  private encode(payload: unknown, options: PublishOptions): string[] {
+    const data = this.codec.encode(payload);
+    const bytes = Buffer.byteLength(data);
+    if (bytes > this.maxEntryBytes) {
+      throw new PayloadError(`payload is ${bytes} bytes, over maxEntryBytes=${this.maxEntryBytes}`);
+    }
+    if (options.key !== undefined && typeof options.key !== 'string') throw new PayloadError('option "key" must be a string');
+    if (options.headers !== undefined && (options.headers === null || typeof options.headers !== 'object' || Array.isArray(options.headers))) {
+      throw new PayloadError('option "headers" must be an object of strings');
+    }
+    return encodeFields({ data, key: options.key, headers: options.headers });
+  }
+
+  private queueFor(stream: string): StreamQueue {
+    let q = this.queues.get(stream);
+    if (!q) {
+      q = { keys: streamKeys(stream, this.prefix), items: [], timer: undefined };
+      this.queues.set(stream, q);
+    }
+    return q;
+  }
+
+  private schedule(stream: string, q: StreamQueue): void {
+    while (q.items.length >= this.maxBatch) this.send(stream, q);
+    if (q.items.length === 0 || q.timer) return;
+    const fire = () => {
+      q.timer = undefined;
+      while (q.items.length > 0) this.send(stream, q);
+    };
+    q.timer = this.lingerMs > 0 ? setTimeout(fire, this.lingerMs) : setImmediate(fire);
+  }
+
+  private send(stream: string, q: StreamQueue): void {
+    const batch = q.items.splice(0, this.maxBatch);
+    const args = [String(batch.length)];
+    for (const item of batch) {
+      args.push(String(item.fields.length));
+      for (const f of item.fields) args.push(f);
+    }
+    const p = this.connect()
+      .then((client) => publishScript.run<string[]>(client, [q.keys.stream], args))
+      .then(
+        (ids) => {
+          for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve(ids[i] as string);
+          this.emit('published', stream, ids);
+        },
+        (err) => {
+          for (const item of batch) item.reject(err);
+        },
+      )
+      .finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+  }
+
+  private reportError(err: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else this.log.error(`producer: ${err.message}`);
+  }
+}

@@ -1,0 +1,51 @@
+// Parsing stream replies from sendCommand (RESP2 arrays; RESP3 maps are accepted too).
+import type { RawEntry } from './codec.js';
+
+type Reply = unknown;
+
+function toEntries(list: Reply): RawEntry[] {
+  if (!Array.isArray(list)) return [];
+  const out: RawEntry[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i] as [string, string[] | null];
+    out[i] = { id: String(item[0]), fields: item[1] === null || item[1] === undefined ? null : item[1].map(String) };
+  }
+  return out;
+}
+
+/** Entries of the first stream in an XREAD/XREADGROUP reply (we always read one stream). */
+export function parseReadReply(reply: Reply): RawEntry[] {
+  if (reply === null || reply === undefined) return [];
+  if (Array.isArray(reply)) {
+    const first = reply[0] as [string, Reply] | undefined;
+    return first ? toEntries(first[1]) : [];
+  }
+  if (reply instanceof Map) {
+    const first = reply.values().next().value as Reply;
+    return toEntries(first);
+  }
+  const values = Object.values(reply as Record<string, Reply>);
+  return values.length ? toEntries(values[0]) : [];
+}
+
+/** XRANGE / XREVRANGE reply → entries. */
+export function parseRangeReply(reply: Reply): RawEntry[] {
+  return toEntries(reply);
+}
+
+/** XAUTOCLAIM reply → next cursor, claimed entries, ids that were deleted while pending. */
+export function parseAutoClaimReply(reply: Reply): { cursor: string; entries: RawEntry[]; deleted: string[] } {
+  const [cursor, entries, deleted] = reply as [string, Reply, Reply];
+  return {
+    cursor: String(cursor),
+    entries: toEntries(entries).filter((e) => e.fields !== null),
+    deleted: Array.isArray(deleted) ? deleted.map(String) : [],
+  };
+}
+
+/** Field/value list → object (last duplicate wins). */
+export function fieldsToObject(fields: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i] as string] = fields[i + 1] as string;
+  return out;
+}

@@ -1,0 +1,128 @@
+// Batched settling: every outcome finished in one tick goes out in one settle script call.
+// One call in flight at a time, so under load the next batch grows while this one runs.
+import type { RedisClient } from './connection.js';
+import { reconnectDelayMs } from './connection.js';
+import { KEY_ROLES, type StreamKeys, roleKeys } from './keys.js';
+import { settleScript } from './lua/settle.js';
+import type { Outcome } from './outcome.js';
+
+const keyIndex = Object.fromEntries(KEY_ROLES.map((role, i) => [role, String(i + 1)])) as Record<string, string>;
+
+export interface SettlerDeps {
+  client: RedisClient;
+  keys: StreamKeys;
+  group: string;
+  consumer: string;
+  fence: boolean;
+  maxBatch: number;
+  onSettled(applied: Outcome[], fenced: Outcome[]): void;
+  onError(err: unknown): void;
+}
+
+export function settleArgs(group: string, consumer: string, fence: boolean, batch: readonly Outcome[]): string[] {
+  const args = [group, consumer, fence ? '1' : '0', String(batch.length)];
+  for (const o of batch) {
+    args.push(o.entry.id, o.ack ? '1' : '0', String(o.writes.length));
+    for (const w of o.writes) {
+      if (w.op === 'xadd') {
+        args.push('X', keyIndex[w.key] as string, w.trim?.kind ?? '', w.trim?.value ?? '', String(w.fields.length));
+        for (const f of w.fields) args.push(f);
+      } else {
+        args.push('Z', keyIndex[w.key] as string, String(w.score), w.member);
+      }
+    }
+  }
+  return args;
+}
+
+export class Settler {
+  private queue: Outcome[] = [];
+  private flushing = false;
+  private scheduled = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private idle: Array<() => void> = [];
+  private readonly keyList: string[];
+
+  constructor(private readonly deps: SettlerDeps) {
+    this.keyList = roleKeys(deps.keys);
+  }
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  add(outcome: Outcome): void {
+    this.queue.push(outcome);
+    if (this.scheduled || this.flushing || this.retryTimer) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  /** Resolves once nothing is queued or in flight. */
+  drain(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /** Give up on what is still queued (close timed out): those entries stay pending in Redis. */
+  abandon(): Outcome[] {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const dropped = this.queue;
+    this.queue = [];
+    this.notifyIdle();
+    return dropped;
+  }
+
+  private isIdle(): boolean {
+    return this.queue.length === 0 && !this.flushing && !this.scheduled && !this.retryTimer;
+  }
+
+  private notifyIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idle;
+    this.idle = [];
+    for (const w of waiters) w();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    if (this.queue.length === 0) return this.notifyIdle();
+    this.flushing = true;
+    const { client, group, consumer, fence, maxBatch } = this.deps;
+    const batch = this.queue.splice(0, maxBatch);
+    let reply: number[];
+    try {
+      reply = await settleScript.run<number[]>(client, this.keyList, settleArgs(group, consumer, fence, batch));
+      this.failures = 0;
+    } catch (err) {
+      this.flushing = false;
+      if (/NOGROUP/.test(String((err as Error)?.message))) {
+        // The group is gone: nobody can own these entries any more.
+        this.deps.onError(err);
+        this.deps.onSettled([], batch);
+        return this.flush();
+      }
+      // The script may or may not have run; running it again is safe with fencing on,
+      // because an applied outcome is no longer pending for us and is skipped.
+      this.queue.unshift(...batch);
+      this.deps.onError(err);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.flush();
+      }, reconnectDelayMs(this.failures++));
+      return;
+    }
+    const applied: Outcome[] = [];
+    const fenced: Outcome[] = [];
+    for (let i = 0; i < batch.length; i++) (reply[i] === 1 ? applied : fenced).push(batch[i] as Outcome);
+    this.flushing = false;
+    this.deps.onSettled(applied, fenced);
+    if (this.queue.length > 0) void this.flush();
+    else this.notifyIdle();
+  }
+}

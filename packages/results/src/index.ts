@@ -1,0 +1,2 @@
+// @sluice/results (placeholder until its issue lands)
+export const PACKAGE = '@sluice/results';
