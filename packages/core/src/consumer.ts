@@ -32,6 +32,8 @@ export interface ConsumerEvents<R = unknown> {
   malformed: (entry: Entry, error: MalformedEntryError) => void;
   /** An outcome was dropped because another consumer owns the entry now. */
   fenced: (outcome: Outcome<R>) => void;
+  /** Entries taken over from another (dead or stalled) consumer by a recovery source. */
+  reclaimed: (ids: string[]) => void;
   /** Entries that were deleted (trimmed) while pending; they were acked. */
   deleted: (ids: string[]) => void;
   error: (err: Error) => void;
@@ -382,8 +384,10 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       log: this.options.log,
       freeSlots: () => (this.state === 'running' && !this.paused ? Math.max(0, this.capacity - this.held.size) : 0),
       heldIds: () => [...this.held.keys()],
-      deliver: (entries, deliveries) => {
-        if (this.state === 'running') this.dispatch(entries, deliveries);
+      deliver: (entries, opts = {}) => {
+        if (this.state !== 'running') return;
+        this.dispatch(entries, opts.deliveries);
+        if (opts.source === 'reclaimed' && entries.length > 0) this.emit('reclaimed', entries.map((e) => e.id));
       },
       deadLetter: (raw: RawEntry, reason: DeadReason, error: Error, deliveries?: number) => {
         if (this.known.has(raw.id)) return;

@@ -21,9 +21,10 @@ export interface PluginContext {
   heldIds(): string[];
   /**
    * Feed entries (already owned by this consumer in the PEL, e.g. claimed) into the
-   * handler pipeline. `deliveries` maps id → delivery count when the source knows it.
+   * handler pipeline. `deliveries` maps id → delivery count when the source knows it;
+   * `source: 'reclaimed'` also emits the consumer's `reclaimed` event.
    */
-  deliver(entries: RawEntry[], deliveries?: ReadonlyMap<string, number>): void;
+  deliver(entries: RawEntry[], opts?: { deliveries?: ReadonlyMap<string, number>; source?: string }): void;
   /** Dead-letter an owned entry without running the handler (same settle path as any outcome). */
   deadLetter(entry: RawEntry, reason: DeadReason, error: Error, deliveries?: number): void;
   /** Run a script on the command connection (EVALSHA with NOSCRIPT fallback). */
