@@ -1,2 +1,4 @@
-// @sluice/cli (placeholder until its issue lands)
-export const PACKAGE = '@sluice/cli';
+// @sluice/cli: the `sluice` command, also usable as a library.
+export { main } from './main.js';
+export { runDemo } from './demo.js';
+export type { DemoOptions, DemoSummary } from './demo.js';

@@ -1,0 +1,38 @@
+// The `sluice` command: argument parsing and dispatch to subcommands.
+import { parseArgs } from 'node:util';
+import { runDemo } from './demo.js';
+
+const USAGE = `usage: sluice <command> [options]
+
+commands:
+  demo [--tasks N] [--consumers N]   publish tasks and consume them with a group of workers
+                                     (uses REDIS_URL, else spawns a local redis-server)
+  help                               this text
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'demo': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { tasks: { type: 'string', default: '5000' }, consumers: { type: 'string', default: '3' } },
+      });
+      const tasks = Number(values.tasks);
+      const consumers = Number(values.consumers);
+      if (!Number.isInteger(tasks) || tasks < 1) throw new Error(`--tasks must be a positive integer, got ${values.tasks}`);
+      if (!Number.isInteger(consumers) || consumers < 1) throw new Error(`--consumers must be a positive integer, got ${values.consumers}`);
+      const summary = await runDemo({ url: process.env.REDIS_URL || undefined, tasks, consumers });
+      return summary.processed === summary.published && summary.pending === 0 ? 0 : 1;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`sluice: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+      return 2;
+  }
+}
