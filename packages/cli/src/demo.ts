@@ -1,5 +1,5 @@
 // `sluice demo`: publish a few thousand tasks, run three consumers in one group, show the split.
-import { Consumer, Producer, closeQuietly, openConnection, streamKeys } from '@sluice/core';
+import { Consumer, closeQuietly, openConnection, Producer, streamKeys } from '@sluice/core';
 import { startRedis } from '@sluice/testing';
 import { formatRate, progressLine } from './format.js';
 
@@ -25,7 +25,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const server = opts.url ? undefined : await startRedis({ fresh: true });
   const url = opts.url ?? (server?.url as string);
   const prefix = `demo-${Date.now().toString(36)}`;
-  out.write(server ? `sluice demo: started a local redis-server on ${url} (set REDIS_URL to use yours)\n` : `sluice demo: using ${url}\n`);
+  out.write(
+    server
+      ? `sluice demo: started a local redis-server on ${url} (set REDIS_URL to use yours)\n`
+      : `sluice demo: using ${url}\n`,
+  );
 
   const perConsumer: Record<string, number> = {};
   let processed = 0;
@@ -33,7 +37,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     const name = `worker-${i + 1}`;
     perConsumer[name] = 0;
     return new Consumer<{ n: number; at: number }>({
-      url, prefix, stream: 'demo', group: 'workers', consumer: name, startId: '0', concurrency: 20,
+      url,
+      prefix,
+      stream: 'demo',
+      group: 'workers',
+      consumer: name,
+      startId: '0',
+      concurrency: 20,
       handler: async (task) => {
         // Pretend to work for a moment so the three workers share the load.
         await new Promise((resolve) => setTimeout(resolve, task.n % 3));
@@ -71,11 +81,20 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   await Promise.all(consumers.map((c) => c.close()));
   await producer.close();
   const { client } = await openConnection({ url }, () => {});
-  const pending = Number((await client.sendCommand<[number]>(['XPENDING', streamKeys('demo', prefix).stream, 'workers']))[0]);
+  const pending = Number(
+    (await client.sendCommand<[number]>(['XPENDING', streamKeys('demo', prefix).stream, 'workers']))[0],
+  );
   await closeQuietly(client);
   await server?.stop();
 
-  const summary: DemoSummary = { published, processed, perConsumer, seconds, entriesPerSecond: processed / seconds, pending };
+  const summary: DemoSummary = {
+    published,
+    processed,
+    perConsumer,
+    seconds,
+    entriesPerSecond: processed / seconds,
+    pending,
+  };
   out.write(
     [
       '',
@@ -83,7 +102,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       `  published     ${published}`,
       `  processed     ${processed}`,
       `  still pending ${pending}`,
-      ...Object.entries(perConsumer).map(([name, n]) => `  ${name.padEnd(13)} ${String(n).padStart(6)}  (${((100 * n) / Math.max(1, processed)).toFixed(1)}%)`),
+      ...Object.entries(perConsumer).map(
+        ([name, n]) =>
+          `  ${name.padEnd(13)} ${String(n).padStart(6)}  (${((100 * n) / Math.max(1, processed)).toFixed(1)}%)`,
+      ),
       `  elapsed       ${seconds.toFixed(2)} s`,
       `  throughput    ${formatRate(summary.entriesPerSecond)} entries/s (publish → handled → acked, 3 consumers, one process)`,
       '',

@@ -20,8 +20,10 @@ export async function main(argv: string[]): Promise<number> {
       });
       const tasks = Number(values.tasks);
       const consumers = Number(values.consumers);
-      if (!Number.isInteger(tasks) || tasks < 1) throw new Error(`--tasks must be a positive integer, got ${values.tasks}`);
-      if (!Number.isInteger(consumers) || consumers < 1) throw new Error(`--consumers must be a positive integer, got ${values.consumers}`);
+      if (!Number.isInteger(tasks) || tasks < 1)
+        throw new Error(`--tasks must be a positive integer, got ${values.tasks}`);
+      if (!Number.isInteger(consumers) || consumers < 1)
+        throw new Error(`--consumers must be a positive integer, got ${values.consumers}`);
       const summary = await runDemo({ url: process.env.REDIS_URL || undefined, tasks, consumers });
       return summary.processed === summary.published && summary.pending === 0 ? 0 : 1;
     }

@@ -1,6 +1,6 @@
 // Batching is proven by counting commands on a server nobody else uses (INFO commandstats),
 // not by timing.
-import { type TestRedis, startRedis } from '@sluice/testing';
+import { startRedis, type TestRedis } from '@sluice/testing';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RedisClient } from './connection.js';
@@ -52,12 +52,20 @@ describe('batching', () => {
   it('acks many outcomes per settle script call', async () => {
     const prefix = `${server.prefix}-settle`;
     const p = new Producer({ url: server.url, prefix });
-    await p.publishMany('jobs', Array.from({ length: 2000 }, (_, n) => ({ n })));
+    await p.publishMany(
+      'jobs',
+      Array.from({ length: 2000 }, (_, n) => ({ n })),
+    );
     await p.close();
     await redis.sendCommand(['CONFIG', 'RESETSTAT']);
     let done = 0;
     const c = new Consumer({
-      url: server.url, prefix, stream: 'jobs', group: 'g', startId: '0', concurrency: 100,
+      url: server.url,
+      prefix,
+      stream: 'jobs',
+      group: 'g',
+      startId: '0',
+      concurrency: 100,
       handler: async () => {
         done++;
       },

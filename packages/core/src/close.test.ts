@@ -20,7 +20,16 @@ describe('close()', () => {
       counts.set(x.n, (counts.get(x.n) ?? 0) + 1);
     };
     const mk = () =>
-      new Consumer<{ n: number }>({ url: h.url, prefix: h.prefix, stream: 'load', group: 'g', startId: '0', concurrency: 50, consumer: 'w', handler });
+      new Consumer<{ n: number }>({
+        url: h.url,
+        prefix: h.prefix,
+        stream: 'load',
+        group: 'g',
+        startId: '0',
+        concurrency: 50,
+        consumer: 'w',
+        handler,
+      });
     const first = mk();
     await first.start();
     const publishing = (async () => {
@@ -54,7 +63,11 @@ describe('close()', () => {
     const aborted: string[] = [];
     let started = 0;
     const c = new Consumer({
-      url: h.url, prefix: h.prefix, stream: 'stuck', group: 'g', startId: '0',
+      url: h.url,
+      prefix: h.prefix,
+      stream: 'stuck',
+      group: 'g',
+      startId: '0',
       handler: (_x, ctx) =>
         new Promise((_resolve, reject) => {
           started++;
@@ -75,7 +88,14 @@ describe('close()', () => {
   });
 
   it('returns promptly while blocked on an empty stream', async () => {
-    const c = new Consumer({ url: h.url, prefix: h.prefix, stream: 'idle', group: 'g', blockMs: 30_000, handler: () => {} });
+    const c = new Consumer({
+      url: h.url,
+      prefix: h.prefix,
+      stream: 'idle',
+      group: 'g',
+      blockMs: 30_000,
+      handler: () => {},
+    });
     await c.start();
     await sleep(50);
     const t0 = Date.now();

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { decodeEntry, encodeFields, jsonCodec } from './codec.js';
 import { MalformedEntryError } from './errors.js';
 
-const headers = fc.dictionary(fc.string({ minLength: 1 }).filter((k) => k !== '__proto__'), fc.string());
+const headers = fc.dictionary(
+  fc.string({ minLength: 1 }).filter((k) => k !== '__proto__'),
+  fc.string(),
+);
 
 describe('wire codec', () => {
   it('round-trips any JSON payload, key, attempt, origin and headers', () => {

@@ -52,7 +52,8 @@ export function encodeFields(task: TaskFields): string[] {
   if (task.key !== undefined) out.push(F.key, task.key);
   if (task.attempt !== undefined && task.attempt !== 1) out.push(F.attempt, String(task.attempt));
   if (task.origin !== undefined) out.push(F.origin, task.origin);
-  if (task.headers !== undefined && Object.keys(task.headers).length > 0) out.push(F.headers, JSON.stringify(task.headers));
+  if (task.headers !== undefined && Object.keys(task.headers).length > 0)
+    out.push(F.headers, JSON.stringify(task.headers));
   if (task.err !== undefined) out.push(F.error, task.err);
   return out;
 }
@@ -103,16 +104,31 @@ export function decodeEntry<T>(stream: string, raw: RawEntry, codec: Codec, deli
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1] as string;
     switch (fields[i]) {
-      case F.version: version = value; break;
-      case F.data: data = value; break;
-      case F.key: key = value; break;
-      case F.attempt: attemptText = value; break;
-      case F.origin: origin = value; break;
-      case F.headers: h = value; break;
-      case F.error: err = value; break;
+      case F.version:
+        version = value;
+        break;
+      case F.data:
+        data = value;
+        break;
+      case F.key:
+        key = value;
+        break;
+      case F.attempt:
+        attemptText = value;
+        break;
+      case F.origin:
+        origin = value;
+        break;
+      case F.headers:
+        h = value;
+        break;
+      case F.error:
+        err = value;
+        break;
     }
   }
-  if (version !== WIRE_VERSION) throw new MalformedEntryError(`unsupported wire version ${JSON.stringify(version)} (expected "1")`);
+  if (version !== WIRE_VERSION)
+    throw new MalformedEntryError(`unsupported wire version ${JSON.stringify(version)} (expected "1")`);
   if (data === undefined) throw new MalformedEntryError('missing field "data"');
   let payload: T;
   try {
@@ -123,7 +139,8 @@ export function decodeEntry<T>(stream: string, raw: RawEntry, codec: Codec, deli
   let attempt = 1;
   if (attemptText !== undefined) {
     attempt = Number(attemptText);
-    if (!Number.isInteger(attempt) || attempt < 1) throw new MalformedEntryError(`field "attempt" must be a positive integer, got ${JSON.stringify(attemptText)}`);
+    if (!Number.isInteger(attempt) || attempt < 1)
+      throw new MalformedEntryError(`field "attempt" must be a positive integer, got ${JSON.stringify(attemptText)}`);
   }
   let headers: Headers = {};
   if (h !== undefined) {
@@ -133,7 +150,8 @@ export function decodeEntry<T>(stream: string, raw: RawEntry, codec: Codec, deli
     } catch (cause) {
       throw new MalformedEntryError(`field "h" is not JSON: ${(cause as Error).message}`, { cause });
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new MalformedEntryError('field "h" must be a JSON object');
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new MalformedEntryError('field "h" must be a JSON object');
     headers = parsed as Headers;
   }
   return { id: raw.id, stream, payload, key, attempt, origin, headers, err, deliveries, fields };

@@ -1,7 +1,8 @@
 // Connections: the caller's client (never closed by us) or one we create from a URL, plus a
 // dedicated connection for blocking reads so publishes and settles never queue behind BLOCK.
-import { createClient } from 'redis';
+
 import type { RedisArgument } from 'redis';
+import { createClient } from 'redis';
 
 /** The part of a node-redis (v5) client Sluice uses. Any `createClient()` result fits. */
 export interface RedisClient {

@@ -1,6 +1,7 @@
 // Consumer options, their defaults, and the one place they are validated.
-import { hostname } from 'node:os';
+
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Codec, Headers } from './codec.js';
 import { jsonCodec } from './codec.js';
 import type { RedisClient } from './connection.js';
@@ -98,7 +99,8 @@ export function resolveConsumerOptions<T, R>(opts: ConsumerOptions<T, R>): Resol
   const d = CONSUMER_DEFAULTS;
   const concurrency = intOption(owner, 'concurrency', opts.concurrency ?? d.concurrency, 1, 100_000);
   const startId = opts.startId ?? d.startId;
-  if (!/^(\$|\d+(-\d+)?)$/.test(startId)) throw new ConfigError(`${owner}: option "startId" must be "$" or a stream id, got ${JSON.stringify(startId)}`);
+  if (!/^(\$|\d+(-\d+)?)$/.test(startId))
+    throw new ConfigError(`${owner}: option "startId" must be "$" or a stream id, got ${JSON.stringify(startId)}`);
   const use = opts.use ?? [];
   if (!Array.isArray(use) || use.some((p) => !p || typeof p.name !== 'string')) {
     throw new ConfigError(`${owner}: option "use" must be an array of plugins (objects with a name)`);
@@ -108,7 +110,8 @@ export function resolveConsumerOptions<T, R>(opts: ConsumerOptions<T, R>): Resol
     client: opts.client,
     stream: opts.stream,
     group: opts.group,
-    consumer: opts.consumer === undefined ? defaultConsumerName() : validateName(`${owner}: option "consumer"`, opts.consumer),
+    consumer:
+      opts.consumer === undefined ? defaultConsumerName() : validateName(`${owner}: option "consumer"`, opts.consumer),
     prefix: validateName(`${owner}: option "prefix"`, opts.prefix ?? d.prefix),
     handler: opts.handler,
     concurrency,

@@ -21,8 +21,18 @@ function producer(): Producer {
   return p;
 }
 
-function consumer<T>(opts: Partial<ConstructorParameters<typeof Consumer<T>>[0]> & { handler: (p: T) => unknown }): Consumer<T> {
-  const c = new Consumer<T>({ url: h.url, prefix: h.prefix, stream: 'jobs', group: 'g', startId: '0', blockMs: 200, ...opts });
+function consumer<T>(
+  opts: Partial<ConstructorParameters<typeof Consumer<T>>[0]> & { handler: (p: T) => unknown },
+): Consumer<T> {
+  const c = new Consumer<T>({
+    url: h.url,
+    prefix: h.prefix,
+    stream: 'jobs',
+    group: 'g',
+    startId: '0',
+    blockMs: 200,
+    ...opts,
+  });
   open.push(c);
   return c;
 }
@@ -35,7 +45,10 @@ async function pendingCount(stream = 'jobs', group = 'g'): Promise<number> {
 describe('Consumer', () => {
   it('processes entries in stream order with concurrency 1', async () => {
     const p = producer();
-    await p.publishMany('jobs', Array.from({ length: 200 }, (_, n) => ({ n })));
+    await p.publishMany(
+      'jobs',
+      Array.from({ length: 200 }, (_, n) => ({ n })),
+    );
     const seen: number[] = [];
     const c = consumer<{ n: number }>({ concurrency: 1, prefetch: 5, handler: (x) => void seen.push(x.n) });
     await c.start();
@@ -45,7 +58,10 @@ describe('Consumer', () => {
 
   it('never runs more than `concurrency` handlers at once', async () => {
     const p = producer();
-    await p.publishMany('jobs', Array.from({ length: 120 }, (_, n) => ({ n })));
+    await p.publishMany(
+      'jobs',
+      Array.from({ length: 120 }, (_, n) => ({ n })),
+    );
     let running = 0;
     let peak = 0;
     let done = 0;
@@ -68,13 +84,23 @@ describe('Consumer', () => {
 
   it('holds at most concurrency + prefetch entries in memory whatever the backlog', async () => {
     const p = producer();
-    await p.publishMany('jobs', Array.from({ length: 500 }, (_, n) => ({ n })));
+    await p.publishMany(
+      'jobs',
+      Array.from({ length: 500 }, (_, n) => ({ n })),
+    );
     let release!: () => void;
     const gate = new Promise<void>((r) => {
       release = r;
     });
     let started = 0;
-    const c = consumer({ concurrency: 4, prefetch: 6, handler: async () => { started++; await gate; } });
+    const c = consumer({
+      concurrency: 4,
+      prefetch: 6,
+      handler: async () => {
+        started++;
+        await gate;
+      },
+    });
     await c.start();
     await until(() => started === 4);
     await sleep(300);
@@ -131,7 +157,11 @@ describe('Consumer', () => {
     const p = producer();
     const [id] = await p.publishMany('jobs', [{ boom: true }]);
     const failed: string[] = [];
-    const c = consumer({ handler: () => { throw new Error('nope'); } });
+    const c = consumer({
+      handler: () => {
+        throw new Error('nope');
+      },
+    });
     c.on('failed', (o) => failed.push(`${o.entry.id}:${o.error?.message}`));
     await c.start();
     await until(() => failed.length === 1);
@@ -148,7 +178,12 @@ describe('Consumer', () => {
     const c = consumer({
       timeoutMs: 50,
       handler: (_x: unknown, ctx?: { signal: AbortSignal }) =>
-        new Promise((resolve) => ctx?.signal.addEventListener('abort', () => { aborted = ctx.signal.reason; resolve(null); })),
+        new Promise((resolve) =>
+          ctx?.signal.addEventListener('abort', () => {
+            aborted = ctx.signal.reason;
+            resolve(null);
+          }),
+        ),
     } as never);
     c.on('failed', (o) => errors.push(o.error?.name ?? ''));
     await c.start();
@@ -162,18 +197,31 @@ describe('Consumer', () => {
     const id = await p.publish('jobs', { a: 1 }, { key: 'user-7', headers: { traceparent: '00-abc-def-01' } });
     const ctxs: unknown[] = [];
     const c = new Consumer({
-      url: h.url, prefix: h.prefix, stream: 'jobs', group: 'g', startId: '0',
-      handler: (payload, ctx) => void ctxs.push({ payload, id: ctx.id, key: ctx.key, headers: ctx.headers, attempt: ctx.attempt }),
+      url: h.url,
+      prefix: h.prefix,
+      stream: 'jobs',
+      group: 'g',
+      startId: '0',
+      handler: (payload, ctx) =>
+        void ctxs.push({ payload, id: ctx.id, key: ctx.key, headers: ctx.headers, attempt: ctx.attempt }),
     });
     open.push(c);
     await c.start();
     await until(() => ctxs.length === 1);
-    expect(ctxs[0]).toEqual({ payload: { a: 1 }, id, key: 'user-7', headers: { traceparent: '00-abc-def-01' }, attempt: 1 });
+    expect(ctxs[0]).toEqual({
+      payload: { a: 1 },
+      id,
+      key: 'user-7',
+      headers: { traceparent: '00-abc-def-01' },
+      attempt: 1,
+    });
   });
 
   it('rejects bad options with errors that name the field and value', () => {
     const base = { url: h.url, stream: 's', group: 'g', handler: () => {} };
-    expect(() => new Consumer({ ...base, concurrency: 0 })).toThrow(/"concurrency" must be an integer in \[1, 100000\], got 0/);
+    expect(() => new Consumer({ ...base, concurrency: 0 })).toThrow(
+      /"concurrency" must be an integer in \[1, 100000\], got 0/,
+    );
     expect(() => new Consumer({ ...base, stream: 'a{b}' })).toThrow(ConfigError);
     expect(() => new Consumer({ ...base, group: '' })).toThrow(/group/);
     expect(() => new Consumer({ ...base, handler: 'x' as never })).toThrow(/"handler" must be a function/);

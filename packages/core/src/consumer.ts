@@ -1,8 +1,8 @@
 // The Consumer: a pipeline of sources → flow control → handler → batched settle.
 import { EventEmitter } from 'eventemitter3';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { type Entry, type RawEntry, decodeEntry, undecodedEntry } from './codec.js';
-import { type RedisClient, closeQuietly, duplicateClient, openConnection, reconnectDelayMs } from './connection.js';
+import { decodeEntry, type Entry, type RawEntry, undecodedEntry } from './codec.js';
+import { closeQuietly, duplicateClient, openConnection, type RedisClient, reconnectDelayMs } from './connection.js';
 import {
   type ConsumerOptions,
   type HandlerContext,
@@ -10,11 +10,11 @@ import {
   resolveConsumerOptions,
 } from './consumer-options.js';
 import { deadLetterFields } from './deadletter.js';
-import { ClosedError, MalformedEntryError, SluiceError, TimeoutError } from './errors.js';
+import { ClosedError, type MalformedEntryError, SluiceError, TimeoutError } from './errors.js';
 import { ensureGroup } from './group.js';
 import { type StreamKeys, streamKeys } from './keys.js';
 import type { DeadReason, Outcome } from './outcome.js';
-import type { ConsumerPlugin, PluginContext } from './plugin.js';
+import type { PluginContext } from './plugin.js';
 import { parseReadReply } from './reply.js';
 import type { Script } from './script.js';
 import { Settler } from './settler.js';
@@ -157,7 +157,10 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       await this.waitHeldEmpty(Date.now() + 1000);
     }
     const settler = this.settler as Settler;
-    const flushed = await Promise.race([settler.drain().then(() => true), sleep(Math.max(1000, deadline - Date.now())).then(() => false)]);
+    const flushed = await Promise.race([
+      settler.drain().then(() => true),
+      sleep(Math.max(1000, deadline - Date.now())).then(() => false),
+    ]);
     if (!flushed) settler.abandon();
     for (const plugin of [...this.options.use].reverse()) {
       try {
@@ -189,7 +192,17 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       }
       try {
         const reply = await (this.reader as RedisClient).sendCommand([
-          'XREADGROUP', 'GROUP', group, this.name, 'COUNT', String(free), 'BLOCK', String(blockMs), 'STREAMS', this.keys.stream, cursor,
+          'XREADGROUP',
+          'GROUP',
+          group,
+          this.name,
+          'COUNT',
+          String(free),
+          'BLOCK',
+          String(blockMs),
+          'STREAMS',
+          this.keys.stream,
+          cursor,
         ]);
         failures = 0;
         const entries = parseReadReply(reply);
@@ -323,13 +336,25 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       log: this.options.log,
       extend: async () => {
         await (this.client as RedisClient).sendCommand([
-          'XCLAIM', this.keys.stream, this.options.group, this.name, '0', entry.id, 'JUSTID',
+          'XCLAIM',
+          this.keys.stream,
+          this.options.group,
+          this.name,
+          '0',
+          entry.id,
+          'JUSTID',
         ]);
       },
     };
   }
 
-  private outcome(entry: Entry, status: Outcome['status'], error: Error | undefined, durationMs: number, reason?: DeadReason): Outcome<R> {
+  private outcome(
+    entry: Entry,
+    status: Outcome['status'],
+    error: Error | undefined,
+    durationMs: number,
+    reason?: DeadReason,
+  ): Outcome<R> {
     return { entry, status, error, reason, durationMs, consumer: this.name, ack: status !== 'failed', writes: [] };
   }
 
@@ -387,7 +412,11 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       deliver: (entries, opts = {}) => {
         if (this.state !== 'running') return;
         this.dispatch(entries, opts.deliveries);
-        if (opts.source === 'reclaimed' && entries.length > 0) this.emit('reclaimed', entries.map((e) => e.id));
+        if (opts.source === 'reclaimed' && entries.length > 0)
+          this.emit(
+            'reclaimed',
+            entries.map((e) => e.id),
+          );
       },
       deadLetter: (raw: RawEntry, reason: DeadReason, error: Error, deliveries?: number) => {
         if (this.known.has(raw.id)) return;
@@ -420,7 +449,12 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
   }
 }
 
-function safeDecode(stream: string, raw: RawEntry, opts: { codec: ResolvedConsumerOptions<unknown, unknown>['codec'] }, deliveries?: number): Entry {
+function safeDecode(
+  stream: string,
+  raw: RawEntry,
+  opts: { codec: ResolvedConsumerOptions<unknown, unknown>['codec'] },
+  deliveries?: number,
+): Entry {
   try {
     return decodeEntry(stream, raw, opts.codec, deliveries);
   } catch {

@@ -24,13 +24,20 @@ export function deadLetterFields(outcome: Outcome, group: string): string[] {
     if (!replaced.has(name)) out.push(name, entry.fields[i + 1] as string);
   }
   out.push(
-    DLQ_FIELDS.origin, entry.origin ?? entry.id,
-    DLQ_FIELDS.attempt, String(entry.attempt),
-    DLQ_FIELDS.reason, outcome.reason ?? 'unknown',
-    DLQ_FIELDS.error, outcome.error ? errorMessage(outcome.error) : '',
-    DLQ_FIELDS.consumer, outcome.consumer,
-    DLQ_FIELDS.group, group,
-    DLQ_FIELDS.deadAt, String(Date.now()),
+    DLQ_FIELDS.origin,
+    entry.origin ?? entry.id,
+    DLQ_FIELDS.attempt,
+    String(entry.attempt),
+    DLQ_FIELDS.reason,
+    outcome.reason ?? 'unknown',
+    DLQ_FIELDS.error,
+    outcome.error ? errorMessage(outcome.error) : '',
+    DLQ_FIELDS.consumer,
+    outcome.consumer,
+    DLQ_FIELDS.group,
+    group,
+    DLQ_FIELDS.deadAt,
+    String(Date.now()),
   );
   if (entry.deliveries !== undefined) out.push(DLQ_FIELDS.deliveries, String(entry.deliveries));
   return out;

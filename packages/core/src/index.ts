@@ -1,36 +1,45 @@
 // @sluice/core: streams, wire codec, keys, Lua scripts, Producer and Consumer.
-export { Producer, PRODUCER_DEFAULTS } from './producer.js';
-export type { ProducerOptions, PublishOptions, ProducerEvents } from './producer.js';
-export { Consumer } from './consumer.js';
-export type { ConsumerEvents } from './consumer.js';
-export { CONSUMER_DEFAULTS, defaultConsumerName } from './consumer-options.js';
-export type { ConsumerOptions, Handler, HandlerContext } from './consumer-options.js';
-export type { ConsumerPlugin, PluginContext } from './plugin.js';
-export { STATUS } from './outcome.js';
-export type { Outcome, Status, DeadReason, SettleWrite } from './outcome.js';
-export { streamKeys, roleKeys, validateName, DEFAULT_PREFIX, KEY_ROLES } from './keys.js';
-export type { StreamKeys, KeyRole } from './keys.js';
-export { jsonCodec, encodeFields, decodeEntry, undecodedEntry, fieldValue, WIRE_VERSION, F as FIELDS } from './codec.js';
-export type { Codec, Entry, RawEntry, Headers, TaskFields } from './codec.js';
-export { DLQ_FIELDS, deadLetterFields } from './deadletter.js';
-export { Script } from './script.js';
-export { publishScript } from './lua/publish.js';
-export { settleScript } from './lua/settle.js';
-export { settleArgs } from './settler.js';
-export { openConnection, closeQuietly, duplicateClient, reconnectDelayMs } from './connection.js';
-export type { RedisClient, Connection } from './connection.js';
-export { ensureGroup } from './group.js';
-export { parseReadReply, parseRangeReply, parseAutoClaimReply, fieldsToObject } from './reply.js';
-export { intOption, fnOption, stringOption, connectionOption } from './options.js';
-export { consoleLogger } from './log.js';
-export type { Logger } from './log.js';
+
+export type { Codec, Entry, Headers, RawEntry, TaskFields } from './codec.js';
 export {
-  SluiceError,
+  decodeEntry,
+  encodeFields,
+  F as FIELDS,
+  fieldValue,
+  jsonCodec,
+  undecodedEntry,
+  WIRE_VERSION,
+} from './codec.js';
+export type { Connection, RedisClient } from './connection.js';
+export { closeQuietly, duplicateClient, openConnection, reconnectDelayMs } from './connection.js';
+export type { ConsumerEvents } from './consumer.js';
+export { Consumer } from './consumer.js';
+export type { ConsumerOptions, Handler, HandlerContext } from './consumer-options.js';
+export { CONSUMER_DEFAULTS, defaultConsumerName } from './consumer-options.js';
+export { DLQ_FIELDS, deadLetterFields } from './deadletter.js';
+export {
+  ClosedError,
   ConfigError,
-  PayloadError,
+  errorMessage,
   MalformedEntryError,
   NonRetryableError,
+  PayloadError,
+  SluiceError,
   TimeoutError,
-  ClosedError,
-  errorMessage,
 } from './errors.js';
+export { ensureGroup } from './group.js';
+export type { KeyRole, StreamKeys } from './keys.js';
+export { DEFAULT_PREFIX, KEY_ROLES, roleKeys, streamKeys, validateName } from './keys.js';
+export type { Logger } from './log.js';
+export { consoleLogger } from './log.js';
+export { publishScript } from './lua/publish.js';
+export { settleScript } from './lua/settle.js';
+export { connectionOption, fnOption, intOption, stringOption } from './options.js';
+export type { DeadReason, Outcome, SettleWrite, Status } from './outcome.js';
+export { STATUS } from './outcome.js';
+export type { ConsumerPlugin, PluginContext } from './plugin.js';
+export type { ProducerEvents, ProducerOptions, PublishOptions } from './producer.js';
+export { PRODUCER_DEFAULTS, Producer } from './producer.js';
+export { fieldsToObject, parseAutoClaimReply, parseRangeReply, parseReadReply } from './reply.js';
+export { Script } from './script.js';
+export { settleArgs } from './settler.js';

@@ -28,7 +28,9 @@ export function validateName(what: string, value: unknown): string {
     throw new ConfigError(`${what} must be a non-empty string, got ${JSON.stringify(value)}`);
   }
   if (/[{}\s]/.test(value)) {
-    throw new ConfigError(`${what} must not contain braces or whitespace (they break hash tags), got ${JSON.stringify(value)}`);
+    throw new ConfigError(
+      `${what} must not contain braces or whitespace (they break hash tags), got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

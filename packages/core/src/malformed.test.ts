@@ -30,7 +30,14 @@ describe('malformed entries', () => {
     const good = await xadd('v', '1', 'data', '{"ok":true}', 'key', 'k1');
     const handled: unknown[] = [];
     const malformed: string[] = [];
-    c = new Consumer({ url: h.url, prefix: h.prefix, stream: 'jobs', group: 'g', startId: '0', handler: (p) => void handled.push(p) });
+    c = new Consumer({
+      url: h.url,
+      prefix: h.prefix,
+      stream: 'jobs',
+      group: 'g',
+      startId: '0',
+      handler: (p) => void handled.push(p),
+    });
     c.on('malformed', (e) => malformed.push(e.id));
     await c.start();
     await until(() => handled.length === 1);
@@ -59,12 +66,28 @@ describe('malformed entries', () => {
     const keys = streamKeys('orders', h.prefix);
     const seen: unknown[] = [];
     c = new Consumer({
-      url: h.url, prefix: h.prefix, stream: 'orders', group: 'billing', startId: '0',
+      url: h.url,
+      prefix: h.prefix,
+      stream: 'orders',
+      group: 'billing',
+      startId: '0',
       handler: (p, ctx) => void seen.push({ p, key: ctx.key, attempt: ctx.attempt, h: ctx.headers }),
     });
     await c.start();
     // Exactly what docs/wire-format.md shows for redis-cli.
-    await h.redis.sendCommand(['XADD', keys.stream, '*', 'v', '1', 'data', '{"orderId":42,"total":9.5}', 'key', 'customer-7', 'h', '{"source":"python"}']);
+    await h.redis.sendCommand([
+      'XADD',
+      keys.stream,
+      '*',
+      'v',
+      '1',
+      'data',
+      '{"orderId":42,"total":9.5}',
+      'key',
+      'customer-7',
+      'h',
+      '{"source":"python"}',
+    ]);
     await until(() => seen.length === 1);
     expect(seen[0]).toEqual({ p: { orderId: 42, total: 9.5 }, key: 'customer-7', attempt: 1, h: { source: 'python' } });
   });

@@ -2,7 +2,13 @@
 // naming the field and the value.
 import { ConfigError } from './errors.js';
 
-export function intOption(owner: string, field: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function intOption(
+  owner: string,
+  field: string,
+  value: unknown,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
     throw new ConfigError(`${owner}: option "${field}" must be ${range}, got ${JSON.stringify(value)}`);
@@ -11,7 +17,8 @@ export function intOption(owner: string, field: string, value: unknown, min: num
 }
 
 export function fnOption<F>(owner: string, field: string, value: unknown): F {
-  if (typeof value !== 'function') throw new ConfigError(`${owner}: option "${field}" must be a function, got ${typeof value}`);
+  if (typeof value !== 'function')
+    throw new ConfigError(`${owner}: option "${field}" must be a function, got ${typeof value}`);
   return value as F;
 }
 
@@ -25,6 +32,7 @@ export function stringOption(owner: string, field: string, value: unknown): stri
 /** Exactly one of `url` / `client`. */
 export function connectionOption(owner: string, opts: { url?: unknown; client?: unknown }): void {
   if (opts.url === undefined && opts.client === undefined) throw new ConfigError(`${owner}: pass "url" or "client"`);
-  if (opts.url !== undefined && opts.client !== undefined) throw new ConfigError(`${owner}: pass "url" or "client", not both`);
+  if (opts.url !== undefined && opts.client !== undefined)
+    throw new ConfigError(`${owner}: pass "url" or "client", not both`);
   if (opts.url !== undefined) stringOption(owner, 'url', opts.url);
 }

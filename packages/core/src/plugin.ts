@@ -1,9 +1,9 @@
 // The one seam extensions plug into: sources of entries, writes for an outcome, start/close.
 import type { Codec, RawEntry } from './codec.js';
 import type { RedisClient } from './connection.js';
-import type { DeadReason, Outcome } from './outcome.js';
 import type { StreamKeys } from './keys.js';
 import type { Logger } from './log.js';
+import type { DeadReason, Outcome } from './outcome.js';
 import type { Script } from './script.js';
 
 export interface PluginContext {

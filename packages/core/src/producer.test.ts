@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PayloadError } from './errors.js';
 import { streamKeys } from './keys.js';
 import { Producer } from './producer.js';
-import { fieldsToObject, parseRangeReply } from './reply.js';
+import { parseRangeReply } from './reply.js';
 import { type Harness, harness } from './test-util/harness.js';
 
 let h: Harness;
@@ -19,10 +19,20 @@ afterEach(async () => {
 describe('Producer', () => {
   it('splits a burst larger than maxBatch into several calls and keeps order', async () => {
     const small = new Producer({ url: h.url, prefix: h.prefix, maxBatch: 50 });
-    const ids = await small.publishMany('many', Array.from({ length: 175 }, (_, n) => n));
+    const ids = await small.publishMany(
+      'many',
+      Array.from({ length: 175 }, (_, n) => n),
+    );
     await small.close();
     expect(ids).toHaveLength(175);
-    expect([...ids].sort((a, b) => (BigInt(a.split('-')[0] as string) - BigInt(b.split('-')[0] as string) || Number(a.split('-')[1]) - Number(b.split('-')[1])) > 0 ? 1 : -1)).toEqual(ids);
+    expect(
+      [...ids].sort((a, b) =>
+        (BigInt(a.split('-')[0] as string) - BigInt(b.split('-')[0] as string) ||
+          Number(a.split('-')[1]) - Number(b.split('-')[1])) > 0
+          ? 1
+          : -1,
+      ),
+    ).toEqual(ids);
   });
 
   it('writes wire format v1 fields', async () => {

@@ -1,7 +1,7 @@
 // The Producer: publishes made in the same tick are coalesced into one script call per stream.
 import { EventEmitter } from 'eventemitter3';
-import { type Codec, type Headers, encodeFields, jsonCodec } from './codec.js';
-import { type RedisClient, closeQuietly, openConnection } from './connection.js';
+import { type Codec, encodeFields, type Headers, jsonCodec } from './codec.js';
+import { closeQuietly, openConnection, type RedisClient } from './connection.js';
 import { ClosedError, ConfigError, PayloadError } from './errors.js';
 import { DEFAULT_PREFIX, type StreamKeys, streamKeys, validateName } from './keys.js';
 import type { Logger } from './log.js';
@@ -149,7 +149,8 @@ export class Producer extends EventEmitter<ProducerEvents> {
   /** Send everything queued now and wait for it. */
   async flushAll(): Promise<void> {
     for (const [stream, q] of this.queues) {
-      if (q.timer) clearTimeout(q.timer as NodeJS.Timeout), clearImmediate(q.timer as NodeJS.Immediate);
+      clearTimeout(q.timer as NodeJS.Timeout);
+      clearImmediate(q.timer as NodeJS.Immediate);
       q.timer = undefined;
       while (q.items.length > 0) this.send(stream, q);
     }
@@ -162,8 +163,12 @@ export class Producer extends EventEmitter<ProducerEvents> {
     if (bytes > this.maxEntryBytes) {
       throw new PayloadError(`payload is ${bytes} bytes, over maxEntryBytes=${this.maxEntryBytes}`);
     }
-    if (options.key !== undefined && typeof options.key !== 'string') throw new PayloadError('option "key" must be a string');
-    if (options.headers !== undefined && (options.headers === null || typeof options.headers !== 'object' || Array.isArray(options.headers))) {
+    if (options.key !== undefined && typeof options.key !== 'string')
+      throw new PayloadError('option "key" must be a string');
+    if (
+      options.headers !== undefined &&
+      (options.headers === null || typeof options.headers !== 'object' || Array.isArray(options.headers))
+    ) {
       throw new PayloadError('option "headers" must be an object of strings');
     }
     return encodeFields({ data, key: options.key, headers: options.headers });

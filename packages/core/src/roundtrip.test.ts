@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Consumer } from './consumer.js';
-import { Producer } from './producer.js';
 import { streamKeys } from './keys.js';
+import { Producer } from './producer.js';
 import { type Harness, harness, until } from './test-util/harness.js';
 
 describe('publish → consume → ack', () => {
@@ -15,8 +15,14 @@ describe('publish → consume → ack', () => {
     const producer = new Producer({ url: h.url, prefix: h.prefix });
     const got: number[] = [];
     const consumer = new Consumer<{ n: number }>({
-      url: h.url, prefix: h.prefix, stream: 'jobs', group: 'g', startId: '0',
-      handler: (p) => { got.push(p.n); },
+      url: h.url,
+      prefix: h.prefix,
+      stream: 'jobs',
+      group: 'g',
+      startId: '0',
+      handler: (p) => {
+        got.push(p.n);
+      },
     });
     await consumer.start();
     const ids = await Promise.all(Array.from({ length: 300 }, (_, n) => producer.publish('jobs', { n })));

@@ -2,7 +2,7 @@
 // One call in flight at a time, so under load the next batch grows while this one runs.
 import type { RedisClient } from './connection.js';
 import { reconnectDelayMs } from './connection.js';
-import { KEY_ROLES, type StreamKeys, roleKeys } from './keys.js';
+import { KEY_ROLES, roleKeys, type StreamKeys } from './keys.js';
 import { settleScript } from './lua/settle.js';
 import type { Outcome } from './outcome.js';
 
@@ -111,10 +111,13 @@ export class Settler {
       // because an applied outcome is no longer pending for us and is skipped.
       this.queue.unshift(...batch);
       this.deps.onError(err);
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        void this.flush();
-      }, reconnectDelayMs(this.failures++));
+      this.retryTimer = setTimeout(
+        () => {
+          this.retryTimer = undefined;
+          void this.flush();
+        },
+        reconnectDelayMs(this.failures++),
+      );
       return;
     }
     const applied: Outcome[] = [];

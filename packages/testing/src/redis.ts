@@ -1,5 +1,5 @@
 // startRedis(): a real Redis for a test — REDIS_URL, else a spawned binary, else testcontainers.
-import { INSTALL_HINT, findRedisServer } from './find.js';
+import { findRedisServer, INSTALL_HINT } from './find.js';
 import { randomPrefix } from './prefix.js';
 import { type SpawnOptions, spawnRedis, stopSpawned } from './spawn.js';
 
@@ -32,7 +32,14 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<TestRedi
   const external = process.env.REDIS_URL;
   if (external && !opts.fresh) {
     const u = new URL(external);
-    return { url: external, host: u.hostname, port: Number(u.port || 6379), prefix, kind: 'external', stop: async () => {} };
+    return {
+      url: external,
+      host: u.hostname,
+      port: Number(u.port || 6379),
+      prefix,
+      kind: 'external',
+      stop: async () => {},
+    };
   }
   const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : '';
   const bin = findRedisServer();
@@ -57,9 +64,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<TestRedi
   throw new Error(INSTALL_HINT);
 }
 
-async function startContainer(
-  opts: StartRedisOptions,
-): Promise<Omit<TestRedis, 'url' | 'prefix'> | undefined> {
+async function startContainer(opts: StartRedisOptions): Promise<Omit<TestRedis, 'url' | 'prefix'> | undefined> {
   let tc: typeof import('testcontainers');
   try {
     tc = await import('testcontainers');

@@ -62,9 +62,24 @@ export async function spawnRedis(bin: string, opts: SpawnOptions = {}): Promise<
   for (let tries = 0; tries < 5; tries++) {
     const port = await freePort();
     const args = [
-      '--port', String(port), '--bind', host, '--dir', dir, '--save', '',
-      '--appendonly', opts.aof ? 'yes' : 'no', '--daemonize', 'no', '--protected-mode', 'no',
-      '--loglevel', 'notice', '--databases', '16',
+      '--port',
+      String(port),
+      '--bind',
+      host,
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      opts.aof ? 'yes' : 'no',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'no',
+      '--loglevel',
+      'notice',
+      '--databases',
+      '16',
     ];
     if (opts.password) args.push('--requirepass', opts.password);
     if (opts.acl !== undefined) {
@@ -96,7 +111,10 @@ export async function spawnRedis(bin: string, opts: SpawnOptions = {}): Promise<
 function waitReady(child: ChildProcess, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => done(new Error(`not ready after ${timeoutMs} ms: ${output.slice(-500)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`not ready after ${timeoutMs} ms: ${output.slice(-500)}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (/Ready to accept connections/i.test(output)) done();

@@ -66,8 +66,12 @@ describe('@sluice/testing', () => {
     expect(existsSync(dist)).toBe(true);
     const script = `import { startRedis } from ${JSON.stringify(dist.href)};
       const s = await startRedis({ fresh: true }); console.log(s.pid); setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const pid = await new Promise<number>((resolve) => child.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const pid = await new Promise<number>((resolve) =>
+      child.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
+    );
     expect(alive(pid)).toBe(true);
     child.kill('SIGKILL');
     await until(() => !alive(pid), 10_000, 'orphaned redis-server to die');

@@ -1,7 +1,7 @@
 // Vitest wiring: one spawned server for the whole suite, a fresh key prefix per test.
 import { inject } from 'vitest';
 import { randomPrefix } from './prefix.js';
-import { type TestRedis, startRedis } from './redis.js';
+import { startRedis, type TestRedis } from './redis.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
