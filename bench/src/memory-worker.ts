@@ -1,0 +1,38 @@
+// Child process of the memory row: one Consumer drains a pre-filled backlog; reports RSS
+// before start, the peak while draining, and after the last ack, as one JSON line.
+import { Consumer } from '@sluice/core';
+
+const [url, prefix, stream, countText] = process.argv.slice(2);
+const count = Number(countText);
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+const consumer = new Consumer<{ n: number }, number>({
+  url: url as string,
+  prefix: prefix as string,
+  stream: stream as string,
+  group: 'g',
+  startId: '0',
+  concurrency: 100,
+  handler: async (p) => p.n,
+});
+let settled = 0;
+const done = new Promise<void>((resolve) => {
+  consumer.on('settled', () => {
+    if (++settled === count) resolve();
+  });
+});
+const before = process.memoryUsage().rss;
+let peak = before;
+const sampler = setInterval(() => {
+  peak = Math.max(peak, process.memoryUsage().rss);
+}, 100);
+const started = performance.now();
+await consumer.start();
+await done;
+const ms = performance.now() - started;
+const after = process.memoryUsage().rss;
+clearInterval(sampler);
+await consumer.close();
+console.log(
+  JSON.stringify({ rssBeforeMb: mb(before), rssAfterMb: mb(after), rssPeakMb: mb(Math.max(peak, after)), ms, count }),
+);

@@ -1,0 +1,68 @@
+// The printed table (entries/s and ratios per row) and the one-line JSON summary.
+import type { LatencyResult } from './latency.js';
+import type { MemoryResult } from './memory.js';
+
+export interface Summary {
+  produce: { sluice: number; sluiceMany: number; bullmq: number; ceiling: number };
+  consume: { sluice: number; bullmq: number; ceiling: number };
+  consumeResult: { sluice: number; ceiling: number };
+  latencyMs: { p50: number; p99: number; max: number };
+  entries: number;
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : Math.round(((s[mid - 1] as number) + (s[mid] as number)) / 2);
+}
+
+const num = (n: number | undefined) => (n === undefined || n === 0 ? '-' : n.toLocaleString('en-US'));
+const ratio = (a: number, b: number | undefined) => (!b || !a ? '-' : `${(a / b).toFixed(2)}x`);
+
+export function table(
+  s: Summary,
+  spread: Record<string, number[]>,
+  latency: { heavy?: LatencyResult; light?: LatencyResult; rate: number; lightRate: number },
+  memory?: MemoryResult,
+): string {
+  const rows: string[][] = [
+    ['row (entries/s)', 'sluice', 'bullmq', 'ceiling', 'sluice/bullmq', 'sluice/ceiling', 'runs (sluice)'],
+  ];
+  const add = (name: string, sluice: number, bullmq: number | undefined, ceiling: number, key: string) =>
+    rows.push([
+      name,
+      num(sluice),
+      num(bullmq),
+      num(ceiling),
+      ratio(sluice, bullmq),
+      ratio(sluice, ceiling),
+      (spread[key] ?? []).map(num).join(' / '),
+    ]);
+  add('produce: publish() per call', s.produce.sluice, s.produce.bullmq, s.produce.ceiling, 'produce.sluice');
+  add('produce: publishMany()', s.produce.sluiceMany, s.produce.bullmq, s.produce.ceiling, 'produce.sluiceMany');
+  add('consume+ack', s.consume.sluice, s.consume.bullmq, s.consume.ceiling, 'consume.sluice');
+  add('consume+ack+result', s.consumeResult.sluice, s.consume.bullmq, s.consumeResult.ceiling, 'consumeResult.sluice');
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
+  const line = (r: string[]) =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
+  out.push('(consume+ack+result is compared with BullMQ consume+ack: BullMQ stores the return value with the job.)');
+  const lat = (name: string, r: LatencyResult | undefined) => {
+    if (!r) return;
+    const f = (p: { p50: number; p99: number; max: number }) => `p50 ${p.p50} · p99 ${p.p99} · max ${p.max}`;
+    out.push(
+      `${name}: publish→handler ${f(r.handlerStart)} ms | publish→settled ${f(r.settled)} ms (${r.published} entries)`,
+    );
+  };
+  out.push('');
+  lat(`latency at ${latency.rate}/s, 3 consumers`, latency.heavy);
+  lat(`latency at ${latency.lightRate}/s (light load)`, latency.light);
+  if (memory) {
+    out.push(
+      `memory: draining ${num(memory.count)} entries: RSS ${memory.rssBeforeMb} MB → ${memory.rssAfterMb} MB ` +
+        `(growth ${memory.growthMb} MB, peak ${memory.rssPeakMb} MB) at ${num(memory.entriesPerSec)} entries/s`,
+    );
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,122 @@
+// `npm run bench`: Sluice, BullMQ and a raw node-redis ceiling side by side on one Redis, in
+// one run, with the same entries and payload. Progress goes to stderr; the table (and with
+// --json the summary as the last line) to stdout.
+import { cpus } from 'node:os';
+import { bullmqConsume, ceilingConsumeRow, sluiceConsume } from './consume.js';
+import { type BenchEnv, openEnv } from './env.js';
+import { type LatencyResult, latencyRow } from './latency.js';
+import { type MemoryResult, memoryRow } from './memory.js';
+import { type BenchOptions, parseArgs } from './options.js';
+import { makePayloads } from './payload.js';
+import { bullmqAddBulk, ceilingPublish, sluicePublish, sluicePublishMany } from './produce.js';
+import { median, type Summary, table } from './report.js';
+
+const LIGHT_RATE = 200;
+
+function progress(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+async function measure(samples: Record<string, number[]>, key: string, fn: () => Promise<number>): Promise<void> {
+  const value = await fn();
+  samples[key] = [...(samples[key] ?? []), value];
+  progress(`${key}: ${value.toLocaleString('en-US')} entries/s`);
+}
+
+async function main(opts: BenchOptions): Promise<void> {
+  const started = performance.now();
+  const env: BenchEnv = await openEnv();
+  const redisVersion = /redis_version:(\S+)/.exec(String(await env.admin.sendCommand(['INFO', 'server'])))?.[1];
+  progress(
+    `redis ${redisVersion} (${env.spawned ? 'spawned' : 'REDIS_URL'}) · node ${process.version} · ${cpus().length} cpus · ` +
+      `${opts.entries} entries × ${opts.runs} runs · payload ≈${opts.payloadBytes} B · rows ${opts.only.join(',')}`,
+  );
+  const payloads = makePayloads(opts.entries, opts.payloadBytes);
+  const samples: Record<string, number[]> = {};
+  const heavy: LatencyResult[] = [];
+  let light: LatencyResult | undefined;
+  let memory: MemoryResult | undefined;
+  const has = (row: string) => opts.only.includes(row as never);
+  try {
+    for (let run = 1; run <= opts.runs; run++) {
+      progress(`run ${run}/${opts.runs}`);
+      if (has('produce')) {
+        await measure(samples, 'produce.ceiling', () => ceilingPublish(env, payloads, opts.window));
+        await measure(samples, 'produce.sluice', () => sluicePublish(env, payloads, opts.window));
+        await measure(samples, 'produce.sluiceMany', () => sluicePublishMany(env, payloads, opts.window));
+        await measure(samples, 'produce.bullmq', () => bullmqAddBulk(env, payloads, opts.window));
+      }
+      if (has('consume')) {
+        await measure(samples, 'consume.ceiling', () => ceilingConsumeRow(env, payloads, false));
+        await measure(samples, 'consume.sluice', () => sluiceConsume(env, payloads, false));
+        await measure(samples, 'consume.bullmq', () => bullmqConsume(env, payloads));
+      }
+      if (has('result')) {
+        await measure(samples, 'consumeResult.ceiling', () => ceilingConsumeRow(env, payloads, true));
+        await measure(samples, 'consumeResult.sluice', () => sluiceConsume(env, payloads, true));
+      }
+      if (has('latency')) {
+        const r = await latencyRow(env, payloads[0]!, { rate: opts.rate, durationMs: opts.latencyMs });
+        heavy.push(r);
+        progress(
+          `latency ${opts.rate}/s: publish→settled p50 ${r.settled.p50} p99 ${r.settled.p99} max ${r.settled.max} ms`,
+        );
+      }
+    }
+    if (has('latency')) {
+      light = await latencyRow(env, payloads[0]!, { rate: LIGHT_RATE, durationMs: opts.quick ? 1000 : 3000 });
+      progress(`latency ${LIGHT_RATE}/s: publish→settled p50 ${light.settled.p50} p99 ${light.settled.p99} ms`);
+    }
+    if (has('memory')) {
+      progress(`memory: filling ${opts.bigEntries} entries`);
+      memory = await memoryRow(env, opts.bigEntries, opts.payloadBytes);
+      progress(`memory: RSS growth ${memory.growthMb} MB`);
+    }
+  } finally {
+    await env.close();
+  }
+
+  const m = (key: string) => median(samples[key] ?? []);
+  const latencyMedian = (pick: 'p50' | 'p99' | 'max') => median(heavy.map((r) => r.settled[pick] * 100)) / 100;
+  const summary: Summary = {
+    produce: {
+      sluice: m('produce.sluice'),
+      sluiceMany: m('produce.sluiceMany'),
+      bullmq: m('produce.bullmq'),
+      ceiling: m('produce.ceiling'),
+    },
+    consume: { sluice: m('consume.sluice'), bullmq: m('consume.bullmq'), ceiling: m('consume.ceiling') },
+    consumeResult: { sluice: m('consumeResult.sluice'), ceiling: m('consumeResult.ceiling') },
+    latencyMs: { p50: latencyMedian('p50'), p99: latencyMedian('p99'), max: latencyMedian('max') },
+    entries: opts.entries,
+  };
+  const heavyMedian = heavy.length > 0 ? medianLatency(heavy) : undefined;
+  console.log(table(summary, samples, { heavy: heavyMedian, light, rate: opts.rate, lightRate: LIGHT_RATE }, memory));
+  progress(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (opts.json) console.log(JSON.stringify(summary));
+}
+
+/** Per-percentile medians over runs. */
+function medianLatency(runs: LatencyResult[]): LatencyResult {
+  const pick = (side: 'handlerStart' | 'settled') => ({
+    p50: median(runs.map((r) => r[side].p50 * 100)) / 100,
+    p99: median(runs.map((r) => r[side].p99 * 100)) / 100,
+    max: median(runs.map((r) => r[side].max * 100)) / 100,
+  });
+  return { handlerStart: pick('handlerStart'), settled: pick('settled'), published: runs[0]!.published };
+}
+
+let opts: BenchOptions;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(2);
+}
+main(opts).then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
