@@ -2,4 +2,6 @@
 
 export type { DemoOptions, DemoSummary } from './demo.js';
 export { runDemo } from './demo.js';
+export type { GroupInfo, StreamReport } from './inspect.js';
+export { formatReport, inspectStream } from './inspect.js';
 export { main } from './main.js';

@@ -1,13 +1,19 @@
 // The `sluice` command: argument parsing and dispatch to subcommands.
 import { parseArgs } from 'node:util';
 import { runDemo } from './demo.js';
+import { runInspect } from './inspect.js';
 
 const USAGE = `usage: sluice <command> [options]
 
 commands:
   demo [--tasks N] [--consumers N]   publish tasks and consume them with a group of workers
                                      (uses REDIS_URL, else spawns a local redis-server)
+  inspect <stream> [--prefix P] [--json]
+                                     length, groups (pending, lag, consumers), dead letters, delayed
   help                               this text
+
+environment:
+  REDIS_URL                          Redis to use (default redis://127.0.0.1:6379; demo spawns its own)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -27,6 +33,17 @@ export async function main(argv: string[]): Promise<number> {
       const summary = await runDemo({ url: process.env.REDIS_URL || undefined, tasks, consumers });
       return summary.processed === summary.published && summary.pending === 0 ? 0 : 1;
     }
+    case 'inspect': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { prefix: { type: 'string' }, json: { type: 'boolean', default: false } },
+      });
+      const stream = positionals[0];
+      if (!stream) throw new Error('inspect: give a stream name, e.g. `sluice inspect orders`');
+      await runInspect(redisUrl(), stream, values.prefix, values.json ?? false);
+      return 0;
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -37,4 +54,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`sluice: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
       return 2;
   }
+}
+
+function redisUrl(): string {
+  return process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 }
