@@ -8,6 +8,12 @@ import type { Logger } from './log.js';
 import { consoleLogger } from './log.js';
 import { publishScript } from './lua/publish.js';
 import { connectionOption, intOption } from './options.js';
+import {
+  type ProducerPlugin,
+  validateProducerPlugins,
+  type WaitOptions,
+  withPluginHeaders,
+} from './producer-plugin.js';
 
 export interface ProducerOptions {
   /** Redis URL; a client is created and closed by the producer. */
@@ -25,6 +31,8 @@ export interface ProducerOptions {
   /** Payload codec. @defaultValue JSON */
   codec?: Codec;
   log?: Logger;
+  /** Plugins: trace headers (tracing()), metrics (sluiceMetrics()), waiting for outcomes (replies()). @defaultValue [] */
+  use?: ProducerPlugin[];
 }
 
 export interface PublishOptions {
@@ -71,6 +79,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
   private readonly queues = new Map<string, StreamQueue>();
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
+  private readonly plugins: ProducerPlugin[];
 
   constructor(private readonly opts: ProducerOptions) {
     super();
@@ -84,6 +93,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     this.lingerMs = intOption(owner, 'lingerMs', opts.lingerMs ?? d.lingerMs, 0, 60_000);
     this.codec = opts.codec ?? jsonCodec;
     this.log = opts.log ?? consoleLogger();
+    this.plugins = validateProducerPlugins(owner, opts.use);
   }
 
   /** Connect now (publish() connects lazily otherwise). */
@@ -103,7 +113,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     try {
       if (this.closed) throw new ClosedError('Producer is closed');
       queue = this.queueFor(stream);
-      fields = this.encode(payload, options);
+      fields = this.encode(payload, this.withHeaders(stream, options));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -120,9 +130,10 @@ export class Producer extends EventEmitter<ProducerEvents> {
     try {
       if (this.closed) throw new ClosedError('Producer is closed');
       this.queueFor(stream);
+      const withHeaders = this.withHeaders(stream, options);
       encoded = payloads.map((p, i) => {
         try {
-          return this.encode(p, options);
+          return this.encode(p, withHeaders);
         } catch (err) {
           throw new PayloadError(`publishMany: payload [${i}]: ${(err as Error).message}`, { cause: err });
         }
@@ -138,11 +149,34 @@ export class Producer extends EventEmitter<ProducerEvents> {
     return Promise.all(promises);
   }
 
+  /**
+   * Publish one task and wait for its final outcome (request/reply). Needs a plugin that can
+   * wait, e.g. `replies()` from @sluice/results; resolves with what that plugin resolves.
+   */
+  async publishAndWait<O = unknown>(
+    stream: string,
+    payload: unknown,
+    options: PublishOptions & WaitOptions = {},
+  ): Promise<O> {
+    const waiter = this.plugins.find((p) => p.waitFor);
+    if (!waiter?.waitFor) {
+      throw new ConfigError('Producer.publishAndWait() needs a plugin that waits in option "use", e.g. replies() from @sluice/results');
+    }
+    const { timeoutMs, signal, ...publishOptions } = options;
+    const id = await this.publish(stream, payload, publishOptions);
+    return (await waiter.waitFor(stream, id, { timeoutMs, signal })) as O;
+  }
+
   /** Flush what is queued, wait for in-flight writes, close our connection. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.flushAll();
     this.closed = true;
+    for (const p of [...this.plugins].reverse()) {
+      await Promise.resolve()
+        .then(() => p.close?.())
+        .catch((err) => this.reportError(err as Error));
+    }
     if (this.connecting && this.ownsClient) await closeQuietly(await this.connecting.catch(() => undefined));
   }
 
@@ -172,6 +206,13 @@ export class Producer extends EventEmitter<ProducerEvents> {
       throw new PayloadError('option "headers" must be an object of strings');
     }
     return encodeFields({ data, key: options.key, headers: options.headers });
+  }
+
+  /** The caller's options plus headers from plugins (trace context); the same object when none add any. */
+  private withHeaders(stream: string, options: PublishOptions): PublishOptions {
+    if (this.plugins.length === 0) return options;
+    const headers = withPluginHeaders(this.plugins, stream, options.headers);
+    return headers === options.headers ? options : { ...options, headers };
   }
 
   private queueFor(stream: string): StreamQueue {
@@ -206,6 +247,13 @@ export class Producer extends EventEmitter<ProducerEvents> {
         (ids) => {
           for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve(ids[i] as string);
           this.emit('published', stream, ids);
+          for (const p of this.plugins) {
+            try {
+              p.published?.(stream, ids);
+            } catch (err) {
+              this.reportError(err as Error);
+            }
+          }
         },
         (err) => {
           for (const item of batch) item.reject(err);

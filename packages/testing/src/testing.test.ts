@@ -53,6 +53,16 @@ describe('@sluice/testing', () => {
     await server.stop();
   });
 
+  it('loads an ACL file', async () => {
+    const server = await startRedis({
+      fresh: true,
+      acl: 'user default off\nuser alice on >pw ~app:* +@all\n',
+    });
+    expect(await ping(server.port)).toContain('NOAUTH');
+    expect(await ping(server.port, 'alice pw')).toContain('PONG');
+    await server.stop();
+  });
+
   it('gives every caller its own random prefix', async () => {
     const a = await startRedis();
     const b = await startRedis();
