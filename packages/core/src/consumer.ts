@@ -63,12 +63,15 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
   private closing: Promise<void> | undefined;
   private paused = false;
   private abandoned = false;
+  /** Plugins that wrap the handler (tracing); none keeps the hot path as it was. */
+  private readonly wrappers: ResolvedConsumerOptions<T, R>['use'];
 
   constructor(options: ConsumerOptions<T, R>) {
     super();
     this.options = resolveConsumerOptions(options);
     this.keys = streamKeys(this.options.stream, this.options.prefix);
     this.limit = pLimit(this.options.concurrency);
+    this.wrappers = this.options.use.filter((p) => p.wrap);
   }
 
   /** This consumer's name in the group. */
@@ -292,7 +295,8 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
     let timer: NodeJS.Timeout | undefined;
     let outcome: Outcome<R>;
     try {
-      const work = Promise.resolve().then(() => this.options.handler(entry.payload, ctx));
+      const call = () => this.options.handler(entry.payload, ctx);
+      const work = this.wrappers.length === 0 ? Promise.resolve().then(call) : this.wrapped(call, entry);
       let result: R;
       if (this.options.timeoutMs > 0) {
         result = await new Promise<R>((resolve, reject) => {
@@ -316,6 +320,17 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
     }
     if (outcome.status === 'failed') this.emit('failed', outcome);
     this.finish(outcome);
+  }
+
+  /** The handler call inside every plugin's `wrap` (the first plugin is the outermost). */
+  private wrapped(call: () => R | Promise<R>, entry: Entry<T>): Promise<R> {
+    let run = () => Promise.resolve().then(call);
+    for (let i = this.wrappers.length - 1; i >= 0; i--) {
+      const { wrap } = this.wrappers[i] as { wrap: <X>(run: () => Promise<X>, entry: Entry) => Promise<X> };
+      const inner = run;
+      run = () => wrap(inner, entry as Entry);
+    }
+    return run();
   }
 
   private release(id: string): void {
@@ -427,6 +442,9 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       run: <X>(script: Script, keys: readonly string[], args: readonly string[]) =>
         script.run<X>(this.client as RedisClient, keys, args),
       reportError: (err: unknown) => this.reportError(err),
+      on: (event, listener) => {
+        this.on(event, listener as never);
+      },
       get closing() {
         return self.state !== 'running';
       },

@@ -39,6 +39,8 @@ export type { DeadReason, Outcome, SettleWrite, Status } from './outcome.js';
 export { STATUS } from './outcome.js';
 export type { ConsumerPlugin, PluginContext } from './plugin.js';
 export type { ProducerEvents, ProducerOptions, PublishOptions } from './producer.js';
+export type { ProducerPlugin, WaitOptions } from './producer-plugin.js';
+export { validateProducerPlugins, withPluginHeaders } from './producer-plugin.js';
 export { PRODUCER_DEFAULTS, Producer } from './producer.js';
 export { fieldsToObject, parseAutoClaimReply, parseRangeReply, parseReadReply } from './reply.js';
 export { Script } from './script.js';

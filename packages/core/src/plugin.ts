@@ -1,6 +1,7 @@
 // The one seam extensions plug into: sources of entries, writes for an outcome, start/close.
-import type { Codec, RawEntry } from './codec.js';
+import type { Codec, Entry, RawEntry } from './codec.js';
 import type { RedisClient } from './connection.js';
+import type { ConsumerEvents } from './consumer.js';
 import type { StreamKeys } from './keys.js';
 import type { Logger } from './log.js';
 import type { DeadReason, Outcome } from './outcome.js';
@@ -31,6 +32,8 @@ export interface PluginContext {
   run<T = unknown>(script: Script, keys: readonly string[], args: readonly string[]): Promise<T>;
   /** Report an error through the consumer's `error` event. */
   reportError(err: unknown): void;
+  /** Listen to this consumer's events (reclaimed, deleted, closed, ...), e.g. to count them. */
+  on<E extends keyof ConsumerEvents>(event: E, listener: ConsumerEvents[E]): void;
   /** True once close() began: sources must stop delivering. */
   readonly closing: boolean;
 }
@@ -44,6 +47,11 @@ export interface ConsumerPlugin {
    * `retryAt` and push writes. Runs for every outcome, before `record`.
    */
   decide?(outcome: Outcome): void;
+  /**
+   * Run the handler inside something (a tracing span, an async context): call `run` once and
+   * return its promise. The first plugin in `use` is the outermost wrapper.
+   */
+  wrap?<X>(run: () => Promise<X>, entry: Entry): Promise<X>;
   /** Add writes that record the final outcome (e.g. a result entry). */
   record?(outcome: Outcome): void;
   /** Observe outcomes after their script call: applied, or fenced (someone else owns the entry now). */
