@@ -30,8 +30,11 @@ export interface HandlerContext {
   /** Aborted on handler timeout and on forced close. */
   signal: AbortSignal;
   log: Logger;
-  /** Reset this entry's idle time so no reclaimer takes it (long handlers). */
-  extend(): Promise<void>;
+  /**
+   * Reset this entry's idle time so no reclaimer takes it (long handlers). Resolves false
+   * when another consumer already took the entry over: its outcome will be fenced.
+   */
+  extend(): Promise<boolean>;
 }
 
 export type Handler<T = unknown, R = unknown> = (payload: T, ctx: HandlerContext) => R | Promise<R>;
@@ -64,6 +67,12 @@ export interface ConsumerOptions<T = unknown, R = unknown> {
   fence?: boolean;
   /** Most outcomes in one settle script call. @defaultValue 500 */
   maxSettleBatch?: number;
+  /**
+   * Mean time between moves of due delayed tasks (retries, scheduled publishes) from the
+   * `:delayed` set into the stream, jittered ±50%; 0 turns this consumer's promoter off.
+   * @defaultValue 500
+   */
+  promoteIntervalMs?: number;
   /** Payload codec. @defaultValue JSON */
   codec?: Codec;
   /** Plugins: recovery(), results(), sluiceMetrics(), ... */
@@ -80,6 +89,7 @@ export const CONSUMER_DEFAULTS = {
   timeoutMs: 0,
   fence: true,
   maxSettleBatch: 500,
+  promoteIntervalMs: 500,
 } as const;
 
 export type ResolvedConsumerOptions<T, R> = Required<Omit<ConsumerOptions<T, R>, 'url' | 'client'>> &
@@ -121,6 +131,13 @@ export function resolveConsumerOptions<T, R>(opts: ConsumerOptions<T, R>): Resol
     timeoutMs: intOption(owner, 'timeoutMs', opts.timeoutMs ?? d.timeoutMs, 0),
     fence: opts.fence ?? d.fence,
     maxSettleBatch: intOption(owner, 'maxSettleBatch', opts.maxSettleBatch ?? d.maxSettleBatch, 1, 10_000),
+    promoteIntervalMs: intOption(
+      owner,
+      'promoteIntervalMs',
+      opts.promoteIntervalMs ?? d.promoteIntervalMs,
+      0,
+      3_600_000,
+    ),
     codec: opts.codec ?? jsonCodec,
     use,
     log: opts.log ?? consoleLogger(),

@@ -13,8 +13,10 @@ import { deadLetterFields } from './deadletter.js';
 import { ClosedError, type MalformedEntryError, SluiceError, TimeoutError } from './errors.js';
 import { ensureGroup } from './group.js';
 import { type StreamKeys, streamKeys } from './keys.js';
+import { touchScript } from './lua/touch.js';
 import type { DeadReason, Outcome } from './outcome.js';
 import type { PluginContext } from './plugin.js';
+import { Promoter } from './promoter.js';
 import { parseReadReply } from './reply.js';
 import type { Script } from './script.js';
 import { Settler } from './settler.js';
@@ -36,6 +38,8 @@ export interface ConsumerEvents<R = unknown> {
   reclaimed: (ids: string[]) => void;
   /** Entries that were deleted (trimmed) while pending; they were acked. */
   deleted: (ids: string[]) => void;
+  /** Due delayed tasks (retries, scheduled publishes) this consumer moved into the stream. */
+  promoted: (count: number) => void;
   error: (err: Error) => void;
   closed: () => void;
 }
@@ -53,6 +57,7 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
   private reader: RedisClient | undefined;
   private readerId: string | undefined;
   private settler: Settler | undefined;
+  private promoter: Promoter | undefined;
   private readonly limit: LimitFunction;
   /** Entries in this process: from dispatch until their outcome is written (or dropped). */
   private readonly known = new Set<string>();
@@ -118,6 +123,16 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       throw err;
     }
     this.state = 'running';
+    const { promoteIntervalMs: intervalMs } = this.options;
+    const promoted = (n: number) => this.emit('promoted', n);
+    this.promoter = new Promoter({
+      client: this.client as RedisClient,
+      keys: this.keys,
+      intervalMs,
+      onPromoted: promoted,
+      onError,
+    });
+    this.promoter.start();
     this.readLoop = this.runReadLoop();
     this.emit('started');
   }
@@ -150,6 +165,7 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
     while (this.state === 'starting') await sleep(10);
     this.state = 'closing';
     const deadline = Date.now() + timeoutMs;
+    await this.promoter?.stop();
     this.wakeReader();
     await this.interruptRead();
     if (!(await this.waitHeldEmpty(deadline))) {
@@ -350,15 +366,10 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       signal,
       log: this.options.log,
       extend: async () => {
-        await (this.client as RedisClient).sendCommand([
-          'XCLAIM',
-          this.keys.stream,
-          this.options.group,
-          this.name,
-          '0',
-          entry.id,
-          'JUSTID',
-        ]);
+        // Only while we still own it: a paused consumer must not steal back a reclaimed entry.
+        const args = [this.options.group, this.name, entry.id];
+        const touched = await touchScript.run<string[]>(this.client as RedisClient, [this.keys.stream], args);
+        return touched.length === 1;
       },
     };
   }

@@ -14,6 +14,7 @@ import {
   type WaitOptions,
   withPluginHeaders,
 } from './producer-plugin.js';
+import { dueTime, type ScheduleOptions, Scheduler } from './scheduler.js';
 
 export interface ProducerOptions {
   /** Redis URL; a client is created and closed by the producer. */
@@ -35,7 +36,11 @@ export interface ProducerOptions {
   use?: ProducerPlugin[];
 }
 
-export interface PublishOptions {
+/**
+ * With `delayMs` or `at` in the future the task goes to the `:delayed` set and the promise
+ * resolves with its schedule id (`d1:…`) instead of an entry id; consumers promote it when due.
+ */
+export interface PublishOptions extends ScheduleOptions {
   /** Ordering/partition key (wire field `key`). */
   key?: string;
   /** Headers (wire field `h`), e.g. `traceparent`. */
@@ -80,6 +85,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
   private readonly plugins: ProducerPlugin[];
+  private readonly scheduler: Scheduler;
 
   constructor(private readonly opts: ProducerOptions) {
     super();
@@ -94,6 +100,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     this.codec = opts.codec ?? jsonCodec;
     this.log = opts.log ?? consoleLogger();
     this.plugins = validateProducerPlugins(owner, opts.use);
+    this.scheduler = new Scheduler(() => this.connect(), this.maxBatch);
   }
 
   /** Connect now (publish() connects lazily otherwise). */
@@ -110,13 +117,16 @@ export class Producer extends EventEmitter<ProducerEvents> {
   publish(stream: string, payload: unknown, options: PublishOptions = {}): Promise<string> {
     let fields: string[];
     let queue: StreamQueue;
+    let due: number | undefined;
     try {
       if (this.closed) throw new ClosedError('Producer is closed');
       queue = this.queueFor(stream);
       fields = this.encode(payload, this.withHeaders(stream, options));
+      due = dueTime(options);
     } catch (err) {
       return Promise.reject(err);
     }
+    if (due !== undefined) return this.scheduler.add(queue.keys.delayed, due, fields);
     return new Promise<string>((resolve, reject) => {
       queue.items.push({ fields, resolve, reject });
       this.schedule(stream, queue);
@@ -127,9 +137,11 @@ export class Producer extends EventEmitter<ProducerEvents> {
   publishMany(stream: string, payloads: readonly unknown[], options: PublishOptions = {}): Promise<string[]> {
     if (!Array.isArray(payloads)) return Promise.reject(new PayloadError('publishMany: payloads must be an array'));
     let encoded: string[][];
+    let due: number | undefined;
     try {
       if (this.closed) throw new ClosedError('Producer is closed');
       this.queueFor(stream);
+      due = dueTime(options);
       const withHeaders = this.withHeaders(stream, options);
       encoded = payloads.map((p, i) => {
         try {
@@ -142,6 +154,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
       return Promise.reject(err);
     }
     const queue = this.queueFor(stream);
+    if (due !== undefined) return Promise.all(encoded.map((f) => this.scheduler.add(queue.keys.delayed, due, f)));
     const promises = encoded.map(
       (fields) => new Promise<string>((resolve, reject) => queue.items.push({ fields, resolve, reject })),
     );
@@ -189,6 +202,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
       while (q.items.length > 0) this.send(stream, q);
     }
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.scheduler.flush();
   }
 
   private encode(payload: unknown, options: PublishOptions): string[] {
