@@ -1,0 +1,163 @@
+// sluiceMetrics(): Prometheus metrics for Consumers (a plugin) and Producers (a plugin too).
+// Counters move on outcomes and events; gauges are read from Redis at scrape time.
+import {
+  type ConsumerPlugin,
+  consoleLogger,
+  intOption,
+  type Logger,
+  type Outcome,
+  type PluginContext,
+  type ProducerPlugin,
+  type RedisClient,
+  streamKeys,
+} from '@sluice/core';
+import { register as globalRegister, type Registry } from 'prom-client';
+import { idMs } from '../ids.js';
+import { DURATION_BUCKETS, LATENCY_BUCKETS } from './names.js';
+import { type MetricSet, metricSet } from './registry.js';
+
+export interface SluiceMetricsOptions {
+  /** Registry the metrics are registered in. @defaultValue prom-client's global `register` */
+  register?: Registry;
+  /** One round of reads per stream serves every gauge of scrapes within this long. @defaultValue 1000 */
+  cacheMs?: number;
+  /** A consumer counts in `sluice_consumers` if it read (or claimed) within this long. @defaultValue 60000 */
+  consumerIdleMs?: number;
+  /** Most entries one lag count may scan when XINFO cannot tell the lag (then no lag sample). @defaultValue 1000000 */
+  lagScanLimit?: number;
+  /** Buckets of sluice_handler_duration_seconds. @defaultValue DURATION_BUCKETS (1 ms … 60 s) */
+  durationBuckets?: number[];
+  /** Buckets of sluice_end_to_end_latency_seconds. @defaultValue LATENCY_BUCKETS (5 ms … 1 h) */
+  latencyBuckets?: number[];
+  log?: Logger;
+}
+
+export const METRICS_DEFAULTS = {
+  cacheMs: 1000,
+  consumerIdleMs: 60_000,
+  lagScanLimit: 1_000_000,
+} as const;
+
+type Labels = { stream: string; group: string };
+
+export interface Health {
+  ok: boolean;
+  /** `none` when nothing is watched yet. */
+  redis: 'up' | 'down' | 'none';
+  error?: string;
+}
+
+/** Sources that never ran the handler: their duration is not a handler duration. */
+const NOT_RUN = new Set(['malformed', 'max-deliveries']);
+
+export class SluiceMetrics implements ConsumerPlugin, ProducerPlugin {
+  readonly name = 'sluiceMetrics';
+  readonly register: Registry;
+  private readonly set: MetricSet;
+  /** Consumer name → labels (one instance may serve several consumers). */
+  private readonly bound = new Map<string, Labels>();
+  private readonly started = new Map<PluginContext, () => void>();
+
+  constructor(opts: SluiceMetricsOptions = {}) {
+    const owner = 'sluiceMetrics()';
+    const d = METRICS_DEFAULTS;
+    this.register = opts.register ?? globalRegister;
+    const log = opts.log ?? consoleLogger();
+    this.set = metricSet(this.register, {
+      cacheMs: intOption(owner, 'cacheMs', opts.cacheMs ?? d.cacheMs, 0),
+      consumerIdleMs: intOption(owner, 'consumerIdleMs', opts.consumerIdleMs ?? d.consumerIdleMs, 1),
+      lagScanLimit: intOption(owner, 'lagScanLimit', opts.lagScanLimit ?? d.lagScanLimit, 1),
+      durationBuckets: opts.durationBuckets ?? DURATION_BUCKETS,
+      latencyBuckets: opts.latencyBuckets ?? LATENCY_BUCKETS,
+      onError: (err) => log.warn(`sluice metrics: ${(err as Error)?.message ?? err}`),
+    });
+  }
+
+  // ---- Consumer plugin --------------------------------------------------------------------
+
+  start(ctx: PluginContext): void {
+    const labels = { stream: ctx.keys.name, group: ctx.group };
+    this.bound.set(ctx.consumer, labels);
+    this.started.set(ctx, this.set.collector.add(ctx.redis, ctx.keys, ctx.group));
+    ctx.on('reclaimed', (ids) => this.set.reclaimed.inc(labels, ids.length));
+    ctx.on('malformed', () => this.set.malformed.inc(labels));
+  }
+
+  /** Every outcome once, when it is recorded (failures left pending are never settled). */
+  record(o: Outcome): void {
+    const labels = this.bound.get(o.consumer);
+    if (!labels) return;
+    this.set.processed.inc({ ...labels, status: o.status });
+    if (o.status !== 'dead' || !NOT_RUN.has(String(o.reason)))
+      this.set.handlerDuration.observe(labels, o.durationMs / 1000);
+  }
+
+  /** What the settle script actually wrote: retries, dead letters, final outcomes, fenced ones. */
+  settled(applied: readonly Outcome[], fenced: readonly Outcome[]): void {
+    const now = Date.now();
+    for (const o of applied) {
+      const labels = this.bound.get(o.consumer);
+      if (!labels) continue;
+      if (o.retryAt !== undefined) this.set.retries.inc(labels);
+      if (o.status === 'dead') this.set.deadLettered.inc({ ...labels, reason: String(o.reason ?? 'unknown') });
+      if (o.ack && o.retryAt === undefined) {
+        this.set.endToEnd.observe(labels, Math.max(0, now - idMs(o.entry.origin ?? o.entry.id)) / 1000);
+      }
+    }
+    for (const o of fenced) {
+      const labels = this.bound.get(o.consumer);
+      if (labels) this.set.fenced.inc(labels);
+    }
+  }
+
+  /** Stop reporting gauges for the consumers that are closing. */
+  close(): void {
+    for (const [ctx, undo] of this.started) {
+      if (!ctx.closing) continue;
+      undo();
+      this.started.delete(ctx);
+      this.bound.delete(ctx.consumer);
+    }
+  }
+
+  // ---- Producer plugin --------------------------------------------------------------------
+
+  published(stream: string, ids: readonly string[]): void {
+    this.set.published.inc({ stream }, ids.length);
+  }
+
+  // ---- for exporters ----------------------------------------------------------------------
+
+  /** Report gauges for a stream and group without running a consumer here; returns the undo. */
+  watch(client: RedisClient, target: { stream: string; group: string; prefix?: string }): () => void {
+    return this.set.collector.add(client, streamKeys(target.stream, target.prefix), target.group);
+  }
+
+  /** The registry's metrics in the Prometheus text format (for any HTTP framework). */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.register.contentType, body: await this.register.metrics() };
+  }
+
+  /** PING every connection the gauges read through. */
+  async health(timeoutMs = 2000): Promise<Health> {
+    const clients = this.set.collector.clients();
+    if (clients.length === 0) return { ok: true, redis: 'none' };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`PING timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([Promise.all(clients.map((c) => c.sendCommand(['PING']))), timeout]);
+      return { ok: true, redis: 'up' };
+    } catch (err) {
+      return { ok: false, redis: 'down', error: (err as Error)?.message ?? String(err) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Metrics for `new Consumer({ use: [m] })` and `new Producer({ use: [m] })`; one instance may serve many. */
+export function sluiceMetrics(opts: SluiceMetricsOptions = {}): SluiceMetrics {
+  return new SluiceMetrics(opts);
+}

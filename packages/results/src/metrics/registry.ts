@@ -1,0 +1,89 @@
+// The metric objects of one prom-client registry, created once: several sluiceMetrics()
+// (one per consumer, say) on the same registry share them, and so do their gauges' targets.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Collector, type CollectorOptions } from './collector.js';
+import { METRICS } from './names.js';
+import type { StreamSnapshot } from './snapshot.js';
+
+export interface MetricSet {
+  published: Counter<'stream'>;
+  processed: Counter<'stream' | 'group' | 'status'>;
+  retries: Counter<'stream' | 'group'>;
+  deadLettered: Counter<'stream' | 'group' | 'reason'>;
+  reclaimed: Counter<'stream' | 'group'>;
+  fenced: Counter<'stream' | 'group'>;
+  malformed: Counter<'stream' | 'group'>;
+  handlerDuration: Histogram<'stream' | 'group'>;
+  endToEnd: Histogram<'stream' | 'group'>;
+  /** The streams and groups the gauges report. */
+  collector: Collector;
+}
+
+export interface MetricSetOptions extends CollectorOptions {
+  durationBuckets: number[];
+  latencyBuckets: number[];
+}
+
+const sets = new WeakMap<Registry, MetricSet>();
+
+/** The registry's metric set; the options of the first call for a registry win. */
+export function metricSet(register: Registry, opts: MetricSetOptions): MetricSet {
+  const existing = sets.get(register);
+  if (existing) return existing;
+  const registers = [register];
+  const counter = <L extends string>(m: { name: string; help: string; labels: readonly L[] }) =>
+    new Counter<L>({ name: m.name, help: m.help, labelNames: m.labels, registers });
+  const histogram = (m: { name: string; help: string; labels: readonly ('stream' | 'group')[] }, b: number[]) =>
+    new Histogram<'stream' | 'group'>({ name: m.name, help: m.help, labelNames: m.labels, buckets: b, registers });
+  const set: MetricSet = {
+    published: counter(METRICS.published),
+    processed: counter(METRICS.processed),
+    retries: counter(METRICS.retries),
+    deadLettered: counter(METRICS.deadLettered),
+    reclaimed: counter(METRICS.reclaimed),
+    fenced: counter(METRICS.fenced),
+    malformed: counter(METRICS.malformed),
+    handlerDuration: histogram(METRICS.handlerDuration, opts.durationBuckets),
+    endToEnd: histogram(METRICS.endToEnd, opts.latencyBuckets),
+    collector: new Collector(opts),
+  };
+  const perStream = (m: { name: string; help: string }, value: (s: StreamSnapshot) => number) =>
+    new Gauge<'stream'>({
+      name: m.name,
+      help: m.help,
+      labelNames: ['stream'],
+      registers,
+      async collect() {
+        const snaps = await set.collector.snapshots();
+        this.reset();
+        for (const s of snaps) this.set({ stream: s.stream }, value(s));
+      },
+    });
+  type G = StreamSnapshot['groups'][number];
+  const perGroup = (m: { name: string; help: string }, value: (g: G) => number | undefined) =>
+    new Gauge<'stream' | 'group'>({
+      name: m.name,
+      help: m.help,
+      labelNames: ['stream', 'group'],
+      registers,
+      async collect() {
+        const snaps = await set.collector.snapshots();
+        this.reset();
+        for (const s of snaps) {
+          for (const g of s.groups) {
+            const v = value(g);
+            if (v !== undefined) this.set({ stream: s.stream, group: g.group }, v);
+          }
+        }
+      },
+    });
+  perStream(METRICS.streamLength, (s) => s.length);
+  perStream(METRICS.dlqLength, (s) => s.dlqLength);
+  perStream(METRICS.delayedLength, (s) => s.delayedLength);
+  perGroup(METRICS.groupLag, (g) => g.lag);
+  perGroup(METRICS.groupPending, (g) => g.pending);
+  perGroup(METRICS.oldestPendingAge, (g) => g.oldestPendingAgeSeconds);
+  perGroup(METRICS.consumers, (g) => g.consumers);
+  sets.set(register, set);
+  return set;
+}
