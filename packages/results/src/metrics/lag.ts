@@ -1,7 +1,8 @@
 // sluice_group_lag: entries of the stream after the group's last-delivered-id. Redis 7.0's
-// XINFO GROUPS reports lag as null after an XDEL (and 7.0 counts trimmed-but-unread entries),
-// so the cheap cases are decided from ids, XINFO's lag is used where it is reliable, and
-// otherwise the entries are counted by a script.
+// XINFO GROUPS lag is null after an XDEL, and too high once a trim removed entries the group
+// had not read (its entries-read counter never saw them). So the cheap cases are decided from
+// ids, XINFO's lag is used only for a stream nothing was ever removed from, and otherwise the
+// entries are counted by a script.
 import { type RedisClient, Script } from '@sluice/core';
 import { compareIds } from '../ids.js';
 
@@ -43,6 +44,8 @@ export interface LagInputs {
   firstId: string | undefined;
   lastId: string | undefined;
   lastDeliveredId: string;
+  /** XINFO STREAM's entries-added: every entry ever added, removed since or not. */
+  entriesAdded: number;
   /** XINFO GROUPS' lag (null when Redis could not tell). */
   xinfoLag: number | null;
 }
@@ -53,8 +56,8 @@ export function lagFromInfo(x: LagInputs): number | undefined {
   if (compareIds(x.lastDeliveredId, x.lastId) >= 0) return 0;
   // Everything left is after the group's position (it may have been trimmed past it).
   if (compareIds(x.lastDeliveredId, x.firstId) < 0) return x.length;
-  // Every trimmed entry was before the position, so Redis' counters are right when not null.
-  if (x.xinfoLag !== null && Number.isFinite(x.xinfoLag)) return Math.min(x.xinfoLag, x.length);
+  // Nothing was ever deleted or trimmed: Redis' counters are exact when it gives a number.
+  if (x.entriesAdded === x.length && x.xinfoLag !== null && Number.isFinite(x.xinfoLag)) return x.xinfoLag;
   return undefined;
 }
 
@@ -67,5 +70,7 @@ export async function groupLag(
   const known = lagFromInfo(x);
   if (known !== undefined) return known;
   const n = Number(await countAfterScript.run(client, [streamKey], [x.lastDeliveredId, String(scanLimit)]));
-  return n < 0 ? undefined : n;
+  if (n >= 0) return n;
+  // Too many to count: Redis' figure (at most the length) beats no figure.
+  return x.xinfoLag !== null && Number.isFinite(x.xinfoLag) ? Math.min(x.xinfoLag, x.length) : undefined;
 }

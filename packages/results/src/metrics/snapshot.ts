@@ -92,6 +92,7 @@ export async function snapshotStream(target: StreamTarget, opts: SnapshotOptions
         firstId: entryId(s['first-entry']),
         lastId: entryId(s['last-entry']),
         lastDeliveredId: String(g['last-delivered-id']),
+        entriesAdded: Number(s['entries-added'] ?? length),
         xinfoLag: g.lag === null || g.lag === undefined ? null : Number(g.lag),
       },
       opts.lagScanLimit,
