@@ -176,10 +176,15 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       await this.waitHeldEmpty(Date.now() + 1000);
     }
     const settler = this.settler as Settler;
+    // The timer is cleared afterwards: a pending one would hold the process open after close().
+    let drainTimer: NodeJS.Timeout | undefined;
     const flushed = await Promise.race([
       settler.drain().then(() => true),
-      sleep(Math.max(1000, deadline - Date.now())).then(() => false),
+      new Promise<boolean>((resolve) => {
+        drainTimer = setTimeout(() => resolve(false), Math.max(1000, deadline - Date.now()));
+      }),
     ]);
+    clearTimeout(drainTimer);
     if (!flushed) settler.abandon();
     for (const plugin of [...this.options.use].reverse()) {
       try {
