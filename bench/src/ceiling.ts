@@ -16,13 +16,18 @@ return ids
 /** XACK ARGV[2..] in group ARGV[1]. */
 const ACK = `return redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 2))`;
 
-/** Per entry (id, result JSON, ms): one result XADD into KEYS[2]; then one XACK for all of them. */
+/**
+ * Per entry (id, result JSON, ms): one result entry with the fields results() writes, capped
+ * like its default (MAXLEN ~ 100000), into KEYS[2]; then one XACK for the whole batch.
+ */
 const ACK_RESULT = `
 local group, consumer = ARGV[1], ARGV[2]
 local ids = {}
 for i = 3, #ARGV, 3 do
-  redis.call('XADD', KEYS[2], '*', 'id', ARGV[i], 'status', 'ok', 'result', ARGV[i + 1], 'attempt', '1', 'ms', ARGV[i + 2], 'consumer', consumer)
-  ids[#ids + 1] = ARGV[i]
+  local id = ARGV[i]
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', '100000', '*', 'id', id, 'origin', id, 'status', 'ok', 'final', '1',
+    'attempt', '1', 'ms', ARGV[i + 2], 'consumer', consumer, 'group', group, 'result', ARGV[i + 1])
+  ids[#ids + 1] = id
 end
 return redis.call('XACK', KEYS[1], group, unpack(ids))
 `;
