@@ -26,7 +26,7 @@ export interface ResultEntry<R = unknown> {
   resultId: string;
   /** The task entry the outcome is for. */
   id: string;
-  /** The first entry of the task (equals `id` on a first attempt); `waitFor` matches on it. */
+  /** The first entry of the task (`id` itself on a first attempt); `waitFor` matches on it. */
   origin: string;
   status: Status;
   /** False when another attempt follows (a retry was scheduled, or the entry stays pending). */
@@ -60,7 +60,6 @@ export function resultFields(outcome: Outcome, group: string, codec: Codec, maxR
   // biome-ignore format: field/value pairs read best one pair a line
   const out: string[] = [
     F.id, entry.id,
-    F.origin, entry.origin ?? entry.id,
     F.status, outcome.status,
     F.final, isFinal(outcome) ? '1' : '0',
     F.attempt, String(entry.attempt),
@@ -68,6 +67,8 @@ export function resultFields(outcome: Outcome, group: string, codec: Codec, maxR
     F.consumer, outcome.consumer,
     F.group, group,
   ];
+  // Like a task entry, `origin` is only there on retries and replays: absent means `id`.
+  if (entry.origin !== undefined && entry.origin !== entry.id) out.push(F.origin, entry.origin);
   if (outcome.status === 'ok' && outcome.result !== undefined) {
     let text: string | undefined;
     let problem: string | undefined;

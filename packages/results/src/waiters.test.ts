@@ -61,7 +61,7 @@ describe('waitFor', () => {
     await client.close();
   });
 
-  it('ignores other groups when given a group, and results that are not final', async () => {
+  it('ignores the results of other groups when given a group', async () => {
     const a = h.consumer({ group: 'a', use: [results()], handler: () => 'from a' });
     await a.start();
     const id = await h.producer().publish('jobs', 1);

@@ -15,6 +15,7 @@ import { register as globalRegister, type Registry } from 'prom-client';
 import { idMs } from '../ids.js';
 import { DURATION_BUCKETS, LATENCY_BUCKETS } from './names.js';
 import { type MetricSet, metricSet } from './registry.js';
+import type { Slot } from './tally.js';
 
 export interface SluiceMetricsOptions {
   /** Registry the metrics are registered in. @defaultValue prom-client's global `register` */
@@ -40,6 +41,17 @@ export const METRICS_DEFAULTS = {
 
 type Labels = { stream: string; group: string };
 
+/** One consumer's counter slots, made once: counting an outcome touches no labels. */
+interface Bound {
+  labels: Labels;
+  processed: Record<Outcome['status'], Slot>;
+  retries: Slot;
+  fenced: Slot;
+  reclaimed: Slot;
+  malformed: Slot;
+  dead: Map<string, Slot>;
+}
+
 export interface Health {
   ok: boolean;
   /** `none` when nothing is watched yet. */
@@ -54,8 +66,9 @@ export class SluiceMetrics implements ConsumerPlugin, ProducerPlugin {
   readonly name = 'sluiceMetrics';
   readonly register: Registry;
   private readonly set: MetricSet;
-  /** Consumer name → labels (one instance may serve several consumers). */
-  private readonly bound = new Map<string, Labels>();
+  /** Consumer name → its slots (one instance may serve several consumers). */
+  private readonly bound = new Map<string, Bound>();
+  private readonly publishedSlots = new Map<string, Slot>();
   private readonly started = new Map<PluginContext, () => void>();
 
   constructor(opts: SluiceMetricsOptions = {}) {
@@ -77,36 +90,55 @@ export class SluiceMetrics implements ConsumerPlugin, ProducerPlugin {
 
   start(ctx: PluginContext): void {
     const labels = { stream: ctx.keys.name, group: ctx.group };
-    this.bound.set(ctx.consumer, labels);
+    const { processed, retries, fenced, reclaimed, malformed } = this.set;
+    const b: Bound = {
+      labels,
+      processed: {
+        ok: processed.slot({ ...labels, status: 'ok' }),
+        failed: processed.slot({ ...labels, status: 'failed' }),
+        dead: processed.slot({ ...labels, status: 'dead' }),
+      },
+      retries: retries.slot(labels),
+      fenced: fenced.slot(labels),
+      reclaimed: reclaimed.slot(labels),
+      malformed: malformed.slot(labels),
+      dead: new Map(),
+    };
+    this.bound.set(ctx.consumer, b);
     this.started.set(ctx, this.set.collector.add(ctx.redis, ctx.keys, ctx.group));
-    ctx.on('reclaimed', (ids) => this.set.reclaimed.inc(labels, ids.length));
-    ctx.on('malformed', () => this.set.malformed.inc(labels));
+    ctx.on('reclaimed', (ids) => {
+      b.reclaimed.n += ids.length;
+    });
+    ctx.on('malformed', () => {
+      b.malformed.n++;
+    });
   }
 
   /** Every outcome once, when it is recorded (failures left pending are never settled). */
   record(o: Outcome): void {
-    const labels = this.bound.get(o.consumer);
-    if (!labels) return;
-    this.set.processed.inc({ ...labels, status: o.status });
-    if (o.status !== 'dead' || !NOT_RUN.has(String(o.reason)))
-      this.set.handlerDuration.observe(labels, o.durationMs / 1000);
+    const b = this.bound.get(o.consumer);
+    if (!b) return;
+    b.processed[o.status].n++;
+    if (o.status !== 'dead' || !NOT_RUN.has(String(o.reason))) {
+      this.set.handlerDuration.observe(b.labels, o.durationMs / 1000);
+    }
   }
 
   /** What the settle script actually wrote: retries, dead letters, final outcomes, fenced ones. */
   settled(applied: readonly Outcome[], fenced: readonly Outcome[]): void {
     const now = Date.now();
     for (const o of applied) {
-      const labels = this.bound.get(o.consumer);
-      if (!labels) continue;
-      if (o.retryAt !== undefined) this.set.retries.inc(labels);
-      if (o.status === 'dead') this.set.deadLettered.inc({ ...labels, reason: String(o.reason ?? 'unknown') });
+      const b = this.bound.get(o.consumer);
+      if (!b) continue;
+      if (o.retryAt !== undefined) b.retries.n++;
+      if (o.status === 'dead') this.deadSlot(b, String(o.reason ?? 'unknown')).n++;
       if (o.ack && o.retryAt === undefined) {
-        this.set.endToEnd.observe(labels, Math.max(0, now - idMs(o.entry.origin ?? o.entry.id)) / 1000);
+        this.set.endToEnd.observe(b.labels, Math.max(0, now - idMs(o.entry.origin ?? o.entry.id)) / 1000);
       }
     }
     for (const o of fenced) {
-      const labels = this.bound.get(o.consumer);
-      if (labels) this.set.fenced.inc(labels);
+      const b = this.bound.get(o.consumer);
+      if (b) b.fenced.n++;
     }
   }
 
@@ -123,7 +155,21 @@ export class SluiceMetrics implements ConsumerPlugin, ProducerPlugin {
   // ---- Producer plugin --------------------------------------------------------------------
 
   published(stream: string, ids: readonly string[]): void {
-    this.set.published.inc({ stream }, ids.length);
+    let slot = this.publishedSlots.get(stream);
+    if (!slot) {
+      slot = this.set.published.slot({ stream });
+      this.publishedSlots.set(stream, slot);
+    }
+    slot.n += ids.length;
+  }
+
+  private deadSlot(b: Bound, reason: string): Slot {
+    let slot = b.dead.get(reason);
+    if (!slot) {
+      slot = this.set.deadLettered.slot({ ...b.labels, reason });
+      b.dead.set(reason, slot);
+    }
+    return slot;
   }
 
   // ---- for exporters ----------------------------------------------------------------------

@@ -1,18 +1,19 @@
 // The metric objects of one prom-client registry, created once: several sluiceMetrics()
 // (one per consumer, say) on the same registry share them, and so do their gauges' targets.
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 import { Collector, type CollectorOptions } from './collector.js';
 import { METRICS } from './names.js';
 import type { StreamSnapshot } from './snapshot.js';
+import { Tally } from './tally.js';
 
 export interface MetricSet {
-  published: Counter<'stream'>;
-  processed: Counter<'stream' | 'group' | 'status'>;
-  retries: Counter<'stream' | 'group'>;
-  deadLettered: Counter<'stream' | 'group' | 'reason'>;
-  reclaimed: Counter<'stream' | 'group'>;
-  fenced: Counter<'stream' | 'group'>;
-  malformed: Counter<'stream' | 'group'>;
+  published: Tally<'stream'>;
+  processed: Tally<'stream' | 'group' | 'status'>;
+  retries: Tally<'stream' | 'group'>;
+  deadLettered: Tally<'stream' | 'group' | 'reason'>;
+  reclaimed: Tally<'stream' | 'group'>;
+  fenced: Tally<'stream' | 'group'>;
+  malformed: Tally<'stream' | 'group'>;
   handlerDuration: Histogram<'stream' | 'group'>;
   endToEnd: Histogram<'stream' | 'group'>;
   /** The streams and groups the gauges report. */
@@ -32,7 +33,7 @@ export function metricSet(register: Registry, opts: MetricSetOptions): MetricSet
   if (existing) return existing;
   const registers = [register];
   const counter = <L extends string>(m: { name: string; help: string; labels: readonly L[] }) =>
-    new Counter<L>({ name: m.name, help: m.help, labelNames: m.labels, registers });
+    new Tally<L>(m, register);
   const histogram = (m: { name: string; help: string; labels: readonly ('stream' | 'group')[] }, b: number[]) =>
     new Histogram<'stream' | 'group'>({ name: m.name, help: m.help, labelNames: m.labels, buckets: b, registers });
   const set: MetricSet = {
