@@ -5,7 +5,7 @@ export type { ResultEntry } from './entry.js';
 export { isFinal, parseResultEntry, RESULT_FIELDS, resultFields } from './entry.js';
 export { WaitTimeoutError } from './errors.js';
 export type { LagInputs } from './metrics/lag.js';
-export { countAfterScript, lagFromInfo } from './metrics/lag.js';
+export { countAfterScript, groupLag, lagFromInfo } from './metrics/lag.js';
 export type { MetricKey } from './metrics/names.js';
 export { DURATION_BUCKETS, LATENCY_BUCKETS, METRICS } from './metrics/names.js';
 export type { Health, SluiceMetricsOptions } from './metrics/plugin.js';

@@ -3,7 +3,7 @@
 import { type RedisClient, streamKeys } from '@sluice/core';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { countAfterScript, lagFromInfo } from './metrics/lag.js';
+import { countAfterScript, groupLag, lagFromInfo } from './metrics/lag.js';
 import { sluiceMetrics } from './metrics/plugin.js';
 import { type Harness, harness } from './test-util/harness.js';
 import { parseProm, sample } from './test-util/prom.js';
@@ -93,11 +93,17 @@ describe('sluice_group_lag', () => {
     for (let i = 1; i <= 3000; i++) args.push(`${i}-1`);
     for (const id of args) await h.redis.sendCommand(['XADD', key, id, 'f', 'x']);
     const count = (after: string, limit = 1_000_000) =>
-      countAfterScript.run<number>(h.redis, [key], [after, String(limit)]);
-    expect(await count('0-0')).toBe(3000);
-    expect(await count('100-1')).toBe(2900); // the tail is long: the head side finishes first
-    expect(await count('2900-1')).toBe(100);
-    expect(await count('1500-0')).toBe(1501);
-    expect(await count('1500-1', 1500)).toBe(-1); // over the scan limit: no answer rather than a wrong one
+      countAfterScript.run<number[]>(h.redis, [key], [after, String(limit)]);
+    expect(await count('0-0')).toEqual([3000]);
+    expect(await count('100-1')).toEqual([2900]); // the tail is long: the head side finishes first
+    expect(await count('2900-1')).toEqual([100]);
+    expect(await count('1500-0')).toEqual([1501]);
+    // Over the scan limit: bounds instead of a count (2,000 scanned: 1,000 from each end).
+    expect(await count('1500-1', 1500)).toEqual([-1, 1000, 2000]);
+    const x = { length: 3000, firstId: '1-1', lastId: '3000-1', entriesAdded: 3001, lastDeliveredId: '1500-1' };
+    expect(await groupLag(h.redis, key, { ...x, xinfoLag: 1700 }, 1500)).toBe(1700); // within the bounds
+    expect(await groupLag(h.redis, key, { ...x, xinfoLag: 2900 }, 1500)).toBe(2000); // held to them
+    expect(await groupLag(h.redis, key, { ...x, xinfoLag: null }, 1500)).toBe(1500); // the middle
+    expect(await groupLag(h.redis, key, { ...x, xinfoLag: 2900 }, 100_000)).toBe(1500); // counted exactly
   });
 });

@@ -15,7 +15,7 @@ import { compareIds } from '../ids.js';
  * ARGV[1]  last-delivered-id
  * ARGV[2]  limit on entries scanned
  *
- * Returns the count, or -1 when the limit was reached first.
+ * Returns {count}, or {-1, low, high} when the limit was reached first: the count is in [low, high].
  */
 export const countAfterScript = new Script(
   'count-after',
@@ -28,14 +28,14 @@ local tcur, hcur = '(' .. id, '-'
 while tail + head < limit do
   local t = redis.call('XRANGE', key, tcur, '+', 'COUNT', chunk)
   tail = tail + #t
-  if #t < chunk then return tail end
+  if #t < chunk then return {tail} end
   tcur = '(' .. t[#t][1]
   local h = redis.call('XRANGE', key, hcur, id, 'COUNT', chunk)
   head = head + #h
-  if #h < chunk then return len - head end
+  if #h < chunk then return {len - head} end
   hcur = '(' .. h[#h][1]
 end
-return -1
+return {-1, tail, len - head}
 `,
 );
 
@@ -66,11 +66,14 @@ export async function groupLag(
   streamKey: string,
   x: LagInputs,
   scanLimit: number,
-): Promise<number | undefined> {
+): Promise<number> {
   const known = lagFromInfo(x);
   if (known !== undefined) return known;
-  const n = Number(await countAfterScript.run(client, [streamKey], [x.lastDeliveredId, String(scanLimit)]));
-  if (n >= 0) return n;
-  // Too many to count: Redis' figure (at most the length) beats no figure.
-  return x.xinfoLag !== null && Number.isFinite(x.xinfoLag) ? Math.min(x.xinfoLag, x.length) : undefined;
+  const [n, low, high] = (
+    await countAfterScript.run<number[]>(client, [streamKey], [x.lastDeliveredId, String(scanLimit)])
+  ).map(Number);
+  if ((n as number) >= 0) return n;
+  // Too many to count: Redis' figure held within the bounds the scan established.
+  const guess = x.xinfoLag ?? ((low as number) + (high as number)) / 2;
+  return Math.round(Math.min(Math.max(guess, low as number), high as number));
 }

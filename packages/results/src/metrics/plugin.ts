@@ -24,7 +24,11 @@ export interface SluiceMetricsOptions {
   cacheMs?: number;
   /** A consumer counts in `sluice_consumers` if it read (or claimed) within this long. @defaultValue 60000 */
   consumerIdleMs?: number;
-  /** Most entries one lag count may scan when XINFO cannot tell the lag (then no lag sample). @defaultValue 1000000 */
+  /**
+   * Most entries one lag count may scan when XINFO cannot tell the lag (about 90 ms of Redis time
+   * per 100,000); past it the lag is XINFO's figure held within the bounds the scan found.
+   * @defaultValue 100000
+   */
   lagScanLimit?: number;
   /** Buckets of sluice_handler_duration_seconds. @defaultValue DURATION_BUCKETS (1 ms … 60 s) */
   durationBuckets?: number[];
@@ -36,7 +40,7 @@ export interface SluiceMetricsOptions {
 export const METRICS_DEFAULTS = {
   cacheMs: 1000,
   consumerIdleMs: 60_000,
-  lagScanLimit: 1_000_000,
+  lagScanLimit: 100_000,
 } as const;
 
 type Labels = { stream: string; group: string };

@@ -11,8 +11,8 @@ export interface StreamTarget {
 
 export interface GroupSnapshot {
   group: string;
-  /** Undefined when it could not be counted within the scan limit. */
-  lag: number | undefined;
+  /** Exact, except past lagScanLimit (then XINFO's figure held within the scanned bounds). */
+  lag: number;
   pending: number;
   oldestPendingAgeSeconds: number;
   consumers: number;
