@@ -69,11 +69,10 @@ export async function groupLag(
 ): Promise<number> {
   const known = lagFromInfo(x);
   if (known !== undefined) return known;
-  const [n, low, high] = (
-    await countAfterScript.run<number[]>(client, [streamKey], [x.lastDeliveredId, String(scanLimit)])
-  ).map(Number);
-  if ((n as number) >= 0) return n;
+  const reply = await countAfterScript.run<number[]>(client, [streamKey], [x.lastDeliveredId, String(scanLimit)]);
+  const [n, low, high] = reply.map(Number) as [number, number, number];
+  if (n >= 0) return n;
   // Too many to count: Redis' figure held within the bounds the scan established.
-  const guess = x.xinfoLag ?? ((low as number) + (high as number)) / 2;
-  return Math.round(Math.min(Math.max(guess, low as number), high as number));
+  const guess = x.xinfoLag ?? (low + high) / 2;
+  return Math.round(Math.min(Math.max(guess, low), high));
 }
