@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { results } from './plugin.js';
 import { Results } from './results.js';
-import { type Harness, harness, sleep, until } from './test-util/harness.js';
+import { deferred, type Harness, harness, sleep, until } from './test-util/harness.js';
 
 /** Server-side connections carrying `name` (CLIENT SETNAME), with what each is running. */
 async function connections(redis: RedisClient, name: string): Promise<Array<{ id: string; cmd: string }>> {
@@ -59,6 +59,27 @@ describe('waitFor', () => {
     await until(async () => (await connections(h.redis, name)).length === 1);
     expect(client.isOpen).toBe(true);
     await client.close();
+  });
+
+  it('answers a waiter that arrives just as the previous one resolved (the reader was about to stop)', async () => {
+    const gate = deferred();
+    const c = h.consumer<string>({
+      use: [results()],
+      handler: async (name) => {
+        if (name === 'slow') await gate.promise;
+        return name;
+      },
+    });
+    await c.start();
+    const r = h.results();
+    const p = h.producer();
+    const slow = await p.publish('jobs', 'slow');
+    const fast = await p.publish('jobs', 'fast');
+    await until(async () => (await h.range(h.keys.results)).length === 1); // fast is done
+    const chained = r.waitFor(slow).then(() => r.waitFor(fast, { timeoutMs: 3000 }));
+    await sleep(50);
+    gate.resolve();
+    expect((await chained).result).toBe('fast');
   });
 
   it('ignores the results of other groups when given a group', async () => {

@@ -101,12 +101,10 @@ export class Waiters {
     if (set) set.add(w);
     else this.byId.set(w.id, new Set([w]));
     this.fresh.push(w);
-    this.loop ??= this.run().finally(() => {
-      this.loop = undefined;
-    });
-    this.backfill ??= this.runBackfill().finally(() => {
-      this.backfill = undefined;
-    });
+    // Both clear their own field synchronously as they decide to stop (not in a later
+    // `finally`), so a waiter added right then starts a new one instead of being stranded.
+    this.loop ??= this.run();
+    this.backfill ??= this.runBackfill();
   }
 
   private remove(w: Waiter): void {
@@ -170,6 +168,7 @@ export class Waiters {
       }
     }
     this.cursor = undefined;
+    this.loop = undefined;
     markReady();
   }
 
@@ -209,5 +208,6 @@ export class Waiters {
         for (const w of batch) w.reject(err);
       }
     }
+    this.backfill = undefined;
   }
 }
