@@ -25,7 +25,9 @@ export interface ProducerPlugin {
 export function validateProducerPlugins(owner: string, use: unknown): ProducerPlugin[] {
   const list = use ?? [];
   if (!Array.isArray(list) || list.some((p) => !p || typeof p.name !== 'string')) {
-    throw new ConfigError(`${owner}: option "use" must be an array of plugins (objects with a name), got ${typeof use}`);
+    throw new ConfigError(
+      `${owner}: option "use" must be an array of plugins (objects with a name), got ${typeof use}`,
+    );
   }
   return list as ProducerPlugin[];
 }
@@ -37,7 +39,8 @@ export function withPluginHeaders(
   headers: Headers | undefined,
 ): Headers | undefined {
   // Not an object: leave it for encode() to reject with a clear error.
-  if (headers !== undefined && (headers === null || typeof headers !== 'object' || Array.isArray(headers))) return headers;
+  if (headers !== undefined && (headers === null || typeof headers !== 'object' || Array.isArray(headers)))
+    return headers;
   let merged: Headers | undefined;
   for (const p of plugins) {
     const h = p.headers?.(stream);

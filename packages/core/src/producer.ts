@@ -173,7 +173,9 @@ export class Producer extends EventEmitter<ProducerEvents> {
   ): Promise<O> {
     const waiter = this.plugins.find((p) => p.waitFor);
     if (!waiter?.waitFor) {
-      throw new ConfigError('Producer.publishAndWait() needs a plugin that waits in option "use", e.g. replies() from @sluice/results');
+      throw new ConfigError(
+        'Producer.publishAndWait() needs a plugin that waits in option "use", e.g. replies() from @sluice/results',
+      );
     }
     const { timeoutMs, signal, ...publishOptions } = options;
     const id = await this.publish(stream, payload, publishOptions);
