@@ -35,10 +35,17 @@ async function expectDrained(env: BenchEnv, key: string, count: number, what: st
     throw new Error(`${what}: ${pending} still pending, ${read}/${count} read`);
 }
 
+/** Called around the timed part only (the profiler uses them to leave the fill out). */
+export interface TimedHooks {
+  started?(): Promise<void>;
+  stopped?(): Promise<void>;
+}
+
 export async function sluiceConsume(
   env: BenchEnv,
   payloads: readonly BenchPayload[],
   withResults: boolean,
+  hooks: TimedHooks = {},
 ): Promise<number> {
   const { prefix, key } = await filled(env, withResults ? 'res' : 'con', payloads);
   const use: ConsumerPlugin[] = withResults ? [results()] : [];
@@ -58,10 +65,12 @@ export async function sluiceConsume(
       if (++settled === payloads.length) resolve();
     });
   });
+  await hooks.started?.();
   const started = performance.now();
   await consumer.start();
   await done;
   const ms = performance.now() - started;
+  await hooks.stopped?.();
   await consumer.close();
   await expectDrained(env, key, payloads.length, `sluice consume${withResults ? '+result' : ''}`);
   if (withResults) await expectResults(env, streamKeys(STREAM, prefix).results, payloads.length);
@@ -112,11 +121,13 @@ export async function ceilingConsumeRow(
   env: BenchEnv,
   payloads: readonly BenchPayload[],
   withResults: boolean,
+  hooks: TimedHooks = {},
 ): Promise<number> {
   const { prefix, key } = await filled(env, withResults ? 'rawres' : 'rawcon', payloads);
   const client = await rawClient(env.url);
   await loadCeilingScripts(client);
   const resultsKey = streamKeys(STREAM, prefix).results;
+  await hooks.started?.();
   const started = performance.now();
   await client.sendCommand(['XGROUP', 'CREATE', key, GROUP, '0', 'MKSTREAM']);
   await ceilingConsume(client, {
@@ -127,6 +138,7 @@ export async function ceilingConsumeRow(
     ...(withResults ? { resultsKey } : {}),
   });
   const ms = performance.now() - started;
+  await hooks.stopped?.();
   await client.close();
   await expectDrained(env, key, payloads.length, `ceiling consume${withResults ? '+result' : ''}`);
   if (withResults) await expectResults(env, resultsKey, payloads.length);

@@ -2,6 +2,7 @@
 import { Producer, streamKeys } from '@sluice/core';
 import { Queue } from 'bullmq';
 import { ceilingProduce, loadCeilingScripts } from './ceiling.js';
+import type { TimedHooks } from './consume.js';
 import { type BenchEnv, ioredisOptions, rawClient } from './env.js';
 import type { BenchPayload } from './payload.js';
 
@@ -25,10 +26,16 @@ async function expectLength(env: BenchEnv, key: string, count: number, what: str
 }
 
 /** Sluice, as users write it: `await Promise.all(window.map((p) => producer.publish(stream, p)))`. */
-export async function sluicePublish(env: BenchEnv, payloads: readonly BenchPayload[], window: number): Promise<number> {
+export async function sluicePublish(
+  env: BenchEnv,
+  payloads: readonly BenchPayload[],
+  window: number,
+  hooks: TimedHooks = {},
+): Promise<number> {
   const prefix = env.prefix('pub');
   const producer = new Producer({ url: env.url, prefix });
   await producer.connect();
+  await hooks.started?.();
   const started = performance.now();
   for (let start = 0; start < payloads.length; start += window) {
     const end = Math.min(payloads.length, start + window);
@@ -37,6 +44,7 @@ export async function sluicePublish(env: BenchEnv, payloads: readonly BenchPaylo
     await Promise.all(calls);
   }
   const ms = performance.now() - started;
+  await hooks.stopped?.();
   await producer.close();
   await expectLength(env, streamKeys(STREAM, prefix).stream, payloads.length, 'sluice publish()');
   await env.cleanup(prefix);
@@ -47,15 +55,18 @@ export async function sluicePublishMany(
   env: BenchEnv,
   payloads: readonly BenchPayload[],
   window: number,
+  hooks: TimedHooks = {},
 ): Promise<number> {
   const prefix = env.prefix('many');
   const producer = new Producer({ url: env.url, prefix });
   await producer.connect();
+  await hooks.started?.();
   const started = performance.now();
   for (let start = 0; start < payloads.length; start += window) {
     await producer.publishMany(STREAM, payloads.slice(start, start + window));
   }
   const ms = performance.now() - started;
+  await hooks.stopped?.();
   await producer.close();
   await expectLength(env, streamKeys(STREAM, prefix).stream, payloads.length, 'sluice publishMany()');
   await env.cleanup(prefix);

@@ -1,25 +1,50 @@
-// One Sluice scenario alone, for `node --cpu-prof`: `node --cpu-prof --cpu-prof-dir=prof
-// bench/dist/profile.js publish|many|consume|result [entries]`, then
-// `node bench/dist/top.js prof/*.cpuprofile` lists where the time went.
+// One Sluice scenario alone, profiled over its timed part only (not the backlog fill):
+//   node bench/dist/profile.js publish|many|consume|result [entries] [runs]
+// writes prof/<scenario>-<time>.cpuprofile (open it in Chrome DevTools), then
+//   node bench/dist/top.js prof/<file>.cpuprofile
+// lists where the time went.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { sluiceConsume, type TimedHooks } from './consume.js';
 import { openEnv } from './env.js';
 import { makePayloads } from './payload.js';
-import { sluiceConsume } from './consume.js';
 import { sluicePublish, sluicePublishMany } from './produce.js';
 
 const scenario = process.argv[2] ?? 'publish';
 const entries = Number(process.argv[3] ?? 200_000);
+const runs = Number(process.argv[4] ?? 3);
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 200 });
+const hooks: TimedHooks = {
+  started: async () => {
+    await session.post('Profiler.start');
+  },
+  stopped: async () => {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync('prof', { recursive: true });
+    const file = `prof/${scenario}-${Date.now()}.cpuprofile`;
+    writeFileSync(file, JSON.stringify(profile));
+    process.stderr.write(`wrote ${file}\n`);
+  },
+};
+
 const env = await openEnv();
 const payloads = makePayloads(entries, 100);
 try {
-  for (let run = 0; run < 3; run++) {
+  for (let run = 0; run < runs; run++) {
+    // Profile the last run only: the first ones warm up the JIT.
+    const h = run === runs - 1 ? hooks : {};
     let rate: number;
-    if (scenario === 'publish') rate = await sluicePublish(env, payloads, 1000);
-    else if (scenario === 'many') rate = await sluicePublishMany(env, payloads, 1000);
-    else if (scenario === 'consume') rate = await sluiceConsume(env, payloads, false);
-    else if (scenario === 'result') rate = await sluiceConsume(env, payloads, true);
+    if (scenario === 'publish') rate = await sluicePublish(env, payloads, 1000, h);
+    else if (scenario === 'many') rate = await sluicePublishMany(env, payloads, 1000, h);
+    else if (scenario === 'consume') rate = await sluiceConsume(env, payloads, false, h);
+    else if (scenario === 'result') rate = await sluiceConsume(env, payloads, true, h);
     else throw new Error(`unknown scenario ${scenario} (publish | many | consume | result)`);
     process.stderr.write(`${scenario}: ${rate.toLocaleString('en-US')} entries/s\n`);
   }
 } finally {
   await env.close();
+  session.disconnect();
 }

@@ -30,7 +30,10 @@ const byFunction = new Map<string, number>();
 const byFile = new Map<string, number>();
 for (const [id, us] of self) {
   const { functionName, url, lineNumber } = (byId.get(id) as Node).callFrame;
-  const short = url.replace(/^file:\/\//, '').replace(/.*node_modules\//, '').replace(/.*\/packages\//, '');
+  const short = url
+    .replace(/^file:\/\//, '')
+    .replace(/.*node_modules\//, '')
+    .replace(/.*\/packages\//, '');
   const fn = `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : ''}`.trim();
   byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   const where = short || functionName;

@@ -13,6 +13,7 @@ import { deadLetterFields } from './deadletter.js';
 import { ClosedError, type MalformedEntryError, SluiceError, TimeoutError } from './errors.js';
 import { ensureGroup } from './group.js';
 import { type StreamKeys, streamKeys } from './keys.js';
+import { LazyAbort } from './lazy-abort.js';
 import { touchScript } from './lua/touch.js';
 import type { DeadReason, Outcome } from './outcome.js';
 import type { PluginContext } from './plugin.js';
@@ -46,7 +47,7 @@ export interface ConsumerEvents<R = unknown> {
 
 interface Held {
   entry: Entry;
-  abort: AbortController;
+  abort: LazyAbort;
 }
 
 export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEvents<R>> {
@@ -288,7 +289,7 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
         continue;
       }
       this.known.add(raw.id);
-      this.held.set(raw.id, { entry, abort: new AbortController() });
+      this.held.set(raw.id, { entry, abort: new LazyAbort() });
       void this.limit(() => this.run(entry));
     }
     if (deleted.length > 0) void this.ackDeleted(deleted);
@@ -311,7 +312,7 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       this.known.delete(entry.id);
       return;
     }
-    const ctx = this.handlerContext(entry, held.abort.signal);
+    const ctx = this.handlerContext(entry, held.abort);
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     let outcome: Outcome<R>;
@@ -359,7 +360,7 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
     this.wakeReader();
   }
 
-  private handlerContext(entry: Entry<T>, signal: AbortSignal): HandlerContext {
+  private handlerContext(entry: Entry<T>, abort: LazyAbort): HandlerContext {
     return {
       id: entry.id,
       stream: entry.stream,
@@ -368,7 +369,9 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       headers: entry.headers,
       origin: entry.origin,
       deliveries: entry.deliveries,
-      signal,
+      get signal() {
+        return abort.signal;
+      },
       log: this.options.log,
       extend: async () => {
         // Only while we still own it: a paused consumer must not steal back a reclaimed entry.
