@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { formatReport, inspectStream } from './inspect.js';
 
 describe('sluice inspect', () => {
-  it('reports length and each group's consumers, pending count and lag', async () => {
+  it('reports length and the consumers, pending count and lag of each group', async () => {
     const { url, prefix } = useRedis('inspect');
     const p = new Producer({ url, prefix });
     await p.publishMany('orders', [1, 2, 3, 4, 5]);
