@@ -76,10 +76,10 @@ describe('batching', () => {
     await until(() => settled === 2000, 20_000);
     await c.close();
     const stats = await calls();
-    expect(stats.xack).toBe(2000);
     const scripts = (stats.evalsha ?? 0) + (stats.eval ?? 0);
-    // 2000 acks in far fewer script calls than entries; reads likewise come in batches.
+    // 2000 acks in far fewer script calls than entries, one XACK per call; reads likewise come in batches.
     expect(scripts).toBeLessThan(200);
+    expect(stats.xack ?? 0).toBeLessThanOrEqual(scripts);
     expect(stats.xreadgroup ?? 0).toBeLessThan(200);
     const pending = await redis.sendCommand<[number]>(['XPENDING', streamKeys('jobs', prefix).stream, 'g']);
     expect(Number(pending[0])).toBe(0);

@@ -19,8 +19,35 @@ export interface SettlerDeps {
   onError(err: unknown): void;
 }
 
+/** Stream id order ("ms-seq", both parts unbounded decimal): -1, 0 or 1. */
+export function compareIds(a: string, b: string): number {
+  const da = a.indexOf('-');
+  const db = b.indexOf('-');
+  const ams = da < 0 ? a : a.slice(0, da);
+  const bms = db < 0 ? b : b.slice(0, db);
+  if (ams !== bms) return ams.length !== bms.length ? (ams.length < bms.length ? -1 : 1) : ams < bms ? -1 : 1;
+  const aseq = da < 0 ? '0' : a.slice(da + 1);
+  const bseq = db < 0 ? '0' : b.slice(db + 1);
+  if (aseq === bseq) return 0;
+  return aseq.length !== bseq.length ? (aseq.length < bseq.length ? -1 : 1) : aseq < bseq ? -1 : 1;
+}
+
+/**
+ * The fence reads this consumer's PEL between the batch's lowest and highest id, at most
+ * this many entries: the batch itself plus room for other entries it holds in that range.
+ */
+export function fenceLimit(batchSize: number): number {
+  return 2 * batchSize + 256;
+}
+
 export function settleArgs(group: string, consumer: string, fence: boolean, batch: readonly Outcome[]): string[] {
-  const args = [group, consumer, fence ? '1' : '0', String(batch.length)];
+  let low = batch[0]?.entry.id ?? '0-0';
+  let high = low;
+  for (const o of batch) {
+    if (compareIds(o.entry.id, low) < 0) low = o.entry.id;
+    if (compareIds(o.entry.id, high) > 0) high = o.entry.id;
+  }
+  const args = [group, consumer, fence ? '1' : '0', String(batch.length), low, high, String(fenceLimit(batch.length))];
   for (const o of batch) {
     args.push(o.entry.id, o.ack ? '1' : '0', String(o.writes.length));
     for (const w of o.writes) {
