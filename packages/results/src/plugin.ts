@@ -33,6 +33,9 @@ export const RESULTS_PLUGIN_DEFAULTS = {
   maxResultBytes: 64 * 1024,
 } as const;
 
+/** Trim on one result write in this many. */
+const TRIM_EVERY = 16;
+
 interface Bound {
   group: string;
   codec: Codec;
@@ -47,6 +50,7 @@ class ResultsPlugin implements ConsumerPlugin {
   /** Consumer name → its group and codec (one plugin may serve several consumers). */
   private readonly bound = new Map<string, Bound>();
   private writes = 0;
+  private trims = 0;
 
   constructor(opts: ResultsPluginOptions) {
     const owner = 'results()';
@@ -78,14 +82,15 @@ class ResultsPlugin implements ConsumerPlugin {
   }
 
   /**
-   * One XADD takes one trim strategy: with both caps on, writes alternate between them, so
-   * each cap is enforced (approximately, like every `~` trim) within two writes.
+   * Every TRIM_EVERY-th write trims (a `~` trim removes whole 100-entry nodes anyway, and
+   * checking on every XADD costs Redis about a tenth of the result write). One XADD takes one
+   * strategy: with both caps on, trimming writes alternate between them.
    */
   private trim(): Extract<SettleWrite, { op: 'xadd' }>['trim'] {
     const byLen = this.maxLen > 0;
     const byAge = this.ttlMs > 0;
-    if (!byLen && !byAge) return undefined;
-    const useLen = byLen && (!byAge || this.writes++ % 2 === 0);
+    if ((!byLen && !byAge) || this.writes++ % TRIM_EVERY !== 0) return undefined;
+    const useLen = byLen && (!byAge || this.trims++ % 2 === 0);
     if (useLen) return { kind: 'MAXLEN', value: String(this.maxLen) };
     return { kind: 'MINID', value: String(Date.now() - this.ttlMs) };
   }
