@@ -1,6 +1,5 @@
 // The Consumer: a pipeline of sources → flow control → handler → batched settle.
 import { EventEmitter } from 'eventemitter3';
-import pLimit, { type LimitFunction } from 'p-limit';
 import { decodeEntry, type Entry, type RawEntry, undecodedEntry } from './codec.js';
 import { closeQuietly, duplicateClient, openConnection, type RedisClient, reconnectDelayMs } from './connection.js';
 import {
@@ -10,6 +9,7 @@ import {
   resolveConsumerOptions,
 } from './consumer-options.js';
 import { deadLetterFields } from './deadletter.js';
+import { EntryContext } from './entry-context.js';
 import { ClosedError, type MalformedEntryError, SluiceError, TimeoutError } from './errors.js';
 import { ensureGroup } from './group.js';
 import { type StreamKeys, streamKeys } from './keys.js';
@@ -59,11 +59,14 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
   private readerId: string | undefined;
   private settler: Settler | undefined;
   private promoter: Promoter | undefined;
-  private readonly limit: LimitFunction;
+  /** Handlers running now, and held entries waiting for a slot (FIFO). */
+  private running = 0;
+  private readonly ready: Entry<T>[] = [];
   /** Entries in this process: from dispatch until their outcome is written (or dropped). */
   private readonly known = new Set<string>();
   private readonly held = new Map<string, Held>();
   private slotWaiter: (() => void) | undefined;
+  private wakeScheduled = false;
   private readLoop: Promise<void> | undefined;
   private state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
   private closing: Promise<void> | undefined;
@@ -76,7 +79,6 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
     super();
     this.options = resolveConsumerOptions(options);
     this.keys = streamKeys(this.options.stream, this.options.prefix);
-    this.limit = pLimit(this.options.concurrency);
     this.wrappers = this.options.use.filter((p) => p.wrap);
   }
 
@@ -209,7 +211,8 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
     let failures = 0;
     while (this.state === 'running') {
       const free = this.capacity - this.held.size;
-      if (free <= 0 || this.paused) {
+      // Read in batches: while prefetched entries still queue for a handler slot, new ones can wait in Redis.
+      if (free <= 0 || this.paused || this.held.size > this.options.concurrency) {
         await new Promise<void>((resolve) => {
           this.slotWaiter = resolve;
         });
@@ -290,8 +293,9 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       }
       this.known.add(raw.id);
       this.held.set(raw.id, { entry, abort: new LazyAbort() });
-      void this.limit(() => this.run(entry));
+      this.ready.push(entry);
     }
+    this.startHandlers();
     if (deleted.length > 0) void this.ackDeleted(deleted);
   }
 
@@ -303,6 +307,19 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       this.reportError(err);
     }
   }
+
+  /** Start waiting entries while handler slots are free (the concurrency limit). */
+  private startHandlers(): void {
+    while (this.running < this.options.concurrency && this.ready.length > 0) {
+      this.running++;
+      this.run(this.ready.shift() as Entry<T>).then(this.slotFreed, this.slotFreed);
+    }
+  }
+
+  private readonly slotFreed = (): void => {
+    this.running--;
+    this.startHandlers();
+  };
 
   private async run(entry: Entry<T>): Promise<void> {
     const held = this.held.get(entry.id) as Held;
@@ -357,30 +374,25 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
 
   private release(id: string): void {
     this.held.delete(id);
-    this.wakeReader();
+    if (this.slotWaiter === undefined || this.wakeScheduled) return;
+    // Wake the reader after every handler finishing in this tick is done: one bigger read, not many small ones.
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.wakeReader();
+    });
   }
 
   private handlerContext(entry: Entry<T>, abort: LazyAbort): HandlerContext {
-    return {
-      id: entry.id,
-      stream: entry.stream,
-      attempt: entry.attempt,
-      key: entry.key,
-      headers: entry.headers,
-      origin: entry.origin,
-      deliveries: entry.deliveries,
-      get signal() {
-        return abort.signal;
-      },
-      log: this.options.log,
-      extend: async () => {
-        // Only while we still own it: a paused consumer must not steal back a reclaimed entry.
-        const args = [this.options.group, this.name, entry.id];
-        const touched = await touchScript.run<string[]>(this.client as RedisClient, [this.keys.stream], args);
-        return touched.length === 1;
-      },
-    };
+    return new EntryContext(entry, this.options.log, abort, this.extendEntry);
   }
+
+  /** `ctx.extend()`: only while we still own the entry, so a paused consumer never steals back a reclaimed one. */
+  private readonly extendEntry = async (id: string): Promise<boolean> => {
+    const args = [this.options.group, this.name, id];
+    const touched = await touchScript.run<string[]>(this.client as RedisClient, [this.keys.stream], args);
+    return touched.length === 1;
+  };
 
   private outcome(
     entry: Entry,

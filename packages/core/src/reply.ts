@@ -8,7 +8,13 @@ function toEntries(list: Reply): RawEntry[] {
   const out: RawEntry[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const item = list[i] as [string, string[] | null];
-    out[i] = { id: String(item[0]), fields: item[1] === null || item[1] === undefined ? null : item[1].map(String) };
+    const fields = item[1];
+    // Replies are strings unless the client maps them to Buffers: copy only then.
+    out[i] = {
+      id: String(item[0]),
+      fields:
+        fields === null || fields === undefined ? null : typeof fields[0] === 'string' ? fields : fields.map(String),
+    };
   }
   return out;
 }

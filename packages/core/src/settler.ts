@@ -21,8 +21,11 @@ export interface SettlerDeps {
 
 /** Stream id order ("ms-seq", both parts unbounded decimal): -1, 0 or 1. */
 export function compareIds(a: string, b: string): number {
+  if (a === b) return 0;
   const da = a.indexOf('-');
   const db = b.indexOf('-');
+  // Same length of ms and of seq (the usual case): text order is number order.
+  if (da === db && a.length === b.length && da >= 0) return a < b ? -1 : 1;
   const ams = da < 0 ? a : a.slice(0, da);
   const bms = db < 0 ? b : b.slice(0, db);
   if (ams !== bms) return ams.length !== bms.length ? (ams.length < bms.length ? -1 : 1) : ams < bms ? -1 : 1;
