@@ -6,7 +6,7 @@ import { ClosedError, ConfigError, PayloadError } from './errors.js';
 import { DEFAULT_PREFIX, type StreamKeys, streamKeys, validateName } from './keys.js';
 import type { Logger } from './log.js';
 import { consoleLogger } from './log.js';
-import { publishScript } from './lua/publish.js';
+import { publishArgs, publishScript } from './lua/publish.js';
 import { connectionOption, intOption } from './options.js';
 import {
   type ProducerPlugin,
@@ -72,6 +72,16 @@ interface StreamQueue {
   timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
 }
 
+/** The settle functions of the promise created last (see publish()). */
+const captured: { resolve: (id: string) => void; reject: (err: unknown) => void } = {
+  resolve: () => {},
+  reject: () => {},
+};
+function captureSettlers(resolve: (id: string) => void, reject: (err: unknown) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
+
 export class Producer extends EventEmitter<ProducerEvents> {
   readonly prefix: string;
   private readonly maxEntryBytes: number;
@@ -122,15 +132,16 @@ export class Producer extends EventEmitter<ProducerEvents> {
       if (this.closed) throw new ClosedError('Producer is closed');
       queue = this.queueFor(stream);
       fields = this.encode(payload, this.withHeaders(stream, options));
-      due = dueTime(options);
+      due = options.delayMs === undefined && options.at === undefined ? undefined : dueTime(options);
     } catch (err) {
       return Promise.reject(err);
     }
     if (due !== undefined) return this.scheduler.add(queue.keys.delayed, due, fields);
-    return new Promise<string>((resolve, reject) => {
-      queue.items.push({ fields, resolve, reject });
-      this.schedule(stream, queue);
-    });
+    // One shared executor instead of a closure per call: this is the per-entry hot path.
+    const promise = new Promise<string>(captureSettlers);
+    queue.items.push({ fields, resolve: captured.resolve, reject: captured.reject });
+    this.schedule(stream, queue);
+    return promise;
   }
 
   /** Publish many tasks to one stream; all are validated before anything is written. */
@@ -209,7 +220,8 @@ export class Producer extends EventEmitter<ProducerEvents> {
 
   private encode(payload: unknown, options: PublishOptions): string[] {
     const data = this.codec.encode(payload);
-    const bytes = Buffer.byteLength(data);
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: count bytes only when the text could be too big.
+    const bytes = data.length * 3 <= this.maxEntryBytes ? 0 : Buffer.byteLength(data);
     if (bytes > this.maxEntryBytes) {
       throw new PayloadError(`payload is ${bytes} bytes, over maxEntryBytes=${this.maxEntryBytes}`);
     }
@@ -252,11 +264,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
 
   private send(stream: string, q: StreamQueue): void {
     const batch = q.items.splice(0, this.maxBatch);
-    const args = [String(batch.length)];
-    for (const item of batch) {
-      args.push(String(item.fields.length));
-      for (const f of item.fields) args.push(f);
-    }
+    const args = publishArgs(batch.map((item) => item.fields));
     const p = this.connect()
       .then((client) => publishScript.run<string[]>(client, [q.keys.stream], args))
       .then(

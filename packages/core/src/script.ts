@@ -13,12 +13,15 @@ export class Script {
   }
 
   async run<T = unknown>(client: RedisClient, keys: readonly string[], args: readonly string[]): Promise<T> {
-    const tail = [String(keys.length), ...keys, ...args];
+    // One copy of a batch's (possibly thousands of) arguments, not one per spread.
+    const command = ['EVALSHA', this.sha, String(keys.length)].concat(keys, args);
     try {
-      return await client.sendCommand<T>(['EVALSHA', this.sha, ...tail]);
+      return await client.sendCommand<T>(command);
     } catch (err) {
       if (!String((err as Error)?.message).startsWith('NOSCRIPT')) throw err;
-      return client.sendCommand<T>(['EVAL', this.source, ...tail]);
+      command[0] = 'EVAL';
+      command[1] = this.source;
+      return client.sendCommand<T>(command);
     }
   }
 }

@@ -4,7 +4,8 @@ import type { RedisClient } from './connection.js';
 import { reconnectDelayMs } from './connection.js';
 import { KEY_ROLES, roleKeys, type StreamKeys } from './keys.js';
 import { settleScript } from './lua/settle.js';
-import type { Outcome } from './outcome.js';
+import type { Outcome, SettleWrite } from './outcome.js';
+import { packTemplates, pushRow, pushTemplate, type RowShape, type Template } from './pack.js';
 
 const keyIndex = Object.fromEntries(KEY_ROLES.map((role, i) => [role, String(i + 1)])) as Record<string, string>;
 
@@ -43,23 +44,44 @@ export function fenceLimit(batchSize: number): number {
   return 2 * batchSize + 256;
 }
 
+/** A settle write as the command the script runs: XADD/ZADD with '' in the key's slot. */
+export const writeShape: RowShape<SettleWrite> = {
+  same: (a, b) => a.op === b.op && a.key === b.key && writeShape.length(a) === writeShape.length(b),
+  length: (w) => (w.op === 'zadd' ? 4 : (w.trim ? 6 : 3) + w.fields.length),
+  at(w, j) {
+    if (w.op === 'zadd') return j === 0 ? 'ZADD' : j === 1 ? '' : j === 2 ? String(w.score) : w.member;
+    const head = w.trim ? 6 : 3;
+    if (j >= head) return w.fields[j - head] as string;
+    if (j === 0) return 'XADD';
+    if (j === 1) return '';
+    if (!w.trim) return '*';
+    return j === 2 ? w.trim.kind : j === 3 ? '~' : j === 4 ? w.trim.value : '*';
+  },
+};
+
 export function settleArgs(group: string, consumer: string, fence: boolean, batch: readonly Outcome[]): string[] {
   let low = batch[0]?.entry.id ?? '0-0';
   let high = low;
+  const writes: SettleWrite[] = [];
   for (const o of batch) {
     if (compareIds(o.entry.id, low) < 0) low = o.entry.id;
     if (compareIds(o.entry.id, high) > 0) high = o.entry.id;
+    for (const w of o.writes) writes.push(w);
   }
+  const { templates, of } = packTemplates(writes, writeShape);
   const args = [group, consumer, fence ? '1' : '0', String(batch.length), low, high, String(fenceLimit(batch.length))];
+  args.push(String(templates.length));
+  for (const t of templates) {
+    args.push(keyIndex[t.first.key] as string);
+    pushTemplate(args, t, writeShape);
+  }
+  let w = 0;
   for (const o of batch) {
-    args.push(o.entry.id, o.ack ? '1' : '0', String(o.writes.length));
-    for (const w of o.writes) {
-      if (w.op === 'xadd') {
-        args.push('X', keyIndex[w.key] as string, w.trim?.kind ?? '', w.trim?.value ?? '', String(w.fields.length));
-        for (const f of w.fields) args.push(f);
-      } else {
-        args.push('Z', keyIndex[w.key] as string, String(w.score), w.member);
-      }
+    args.push(o.entry.id, String(2 * o.writes.length + (o.ack ? 1 : 0)));
+    for (const write of o.writes) {
+      const t = of[w++] as number;
+      args.push(String(t + 1));
+      pushRow(args, templates[t] as Template<SettleWrite>, write, writeShape);
     }
   }
   return args;

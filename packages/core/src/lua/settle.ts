@@ -5,6 +5,8 @@ import { Script } from '../script.js';
  * (fencing) for the whole batch with one XPENDING range read of this consumer's own PEL;
  * then per outcome the writes plugins asked for (result entry, retry into the delayed
  * set, dead letter); then one XACK for every acked entry. A fenced outcome is skipped whole.
+ * Writes come column-packed (pack.ts): each is a command template (XADD or ZADD, with the
+ * strings all writes of its shape share) plus the strings that differ.
  *
  * KEYS[1]  stream     KEYS[2]  delayed (zset)     KEYS[3]  dlq     KEYS[4]  results
  * ARGV[1]  group
@@ -13,9 +15,11 @@ import { Script } from '../script.js';
  * ARGV[4]  n, the number of outcomes
  * ARGV[5]  lowest id in the batch     ARGV[6]  highest id in the batch
  * ARGV[7]  limit of the range read; a full range read falls back to one XPENDING per miss
- * ARGV[8…] per outcome: id, ack ('1' | '0'), w (number of writes), then w writes:
- *            'X', keyIndex, trim ('' | 'MAXLEN' | 'MINID'), trimArg, m, m field/value strings
- *            'Z', keyIndex, score, member
+ * ARGV[8]  t, the number of write templates
+ * then t templates: keyIndex, then len, len command strings (the key's slot and slots
+ *          where writes differ are ''), v, v positions (1-based)
+ * then n outcomes: id, code (2 × number of writes + 1 if acked), then per write: its
+ *          template number and the template's v differing strings
  *
  * Returns n integers: 1 applied, 0 fenced (the entry is no longer pending for this consumer).
  */
@@ -31,33 +35,35 @@ if fence and n > 0 then
   for _, p in ipairs(pel) do mine[p[1]] = true end
   full = #pel >= limit
 end
+local templates, i = {}, 9
+for t = 1, tonumber(ARGV[8]) do
+  local key, len = KEYS[tonumber(ARGV[i])], tonumber(ARGV[i + 1])
+  local cmd = {}
+  for j = 1, len do cmd[j] = ARGV[i + 1 + j] end
+  if cmd[1] ~= 'XADD' and cmd[1] ~= 'ZADD' then return redis.error_reply('settle: a write must be XADD or ZADD') end
+  cmd[2] = key
+  i = i + 2 + len
+  local slots = {}
+  for j = 1, tonumber(ARGV[i]) do slots[j] = tonumber(ARGV[i + j]) end
+  i = i + 1 + #slots
+  templates[t] = { cmd, slots, len }
+end
 local out, acks = {}, {}
-local i = 8
 for o = 1, n do
-  local id, ack, w = ARGV[i], ARGV[i + 1] == '1', tonumber(ARGV[i + 2])
-  i = i + 3
+  local id, code = ARGV[i], tonumber(ARGV[i + 1])
+  i = i + 2
   local owned = not fence or mine[id] == true
   if not owned and full then
     owned = #redis.call('XPENDING', stream, group, id, id, 1, consumer) == 1
   end
-  for _ = 1, w do
-    local op, key = ARGV[i], KEYS[tonumber(ARGV[i + 1])]
-    if op == 'X' then
-      local trim, trimArg, m = ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
-      if owned then
-        if trim == '' then
-          redis.call('XADD', key, '*', unpack(ARGV, i + 5, i + 4 + m))
-        else
-          redis.call('XADD', key, trim, '~', trimArg, '*', unpack(ARGV, i + 5, i + 4 + m))
-        end
-      end
-      i = i + 5 + m
-    else
-      if owned then redis.call('ZADD', key, ARGV[i + 2], ARGV[i + 3]) end
-      i = i + 4
-    end
+  for _ = 1, math.floor(code / 2) do
+    local t = templates[tonumber(ARGV[i])]
+    local cmd, slots = t[1], t[2]
+    for j = 1, #slots do cmd[slots[j]] = ARGV[i + j] end
+    i = i + 1 + #slots
+    if owned then redis.call(unpack(cmd, 1, t[3])) end
   end
-  if owned and ack then acks[#acks + 1] = id end
+  if owned and code % 2 == 1 then acks[#acks + 1] = id end
   out[o] = owned and 1 or 0
 end
 for a = 1, #acks, 1000 do
