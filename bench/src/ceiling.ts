@@ -18,15 +18,21 @@ const ACK = `return redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 2))`;
 
 /**
  * Per entry (id, result JSON, ms): one result entry with the fields results() writes, capped
- * like its default (MAXLEN ~ 100000), into KEYS[2]; then one XACK for the whole batch.
+ * like its default (MAXLEN ~ 100000 on every 16th write), into KEYS[2]; then one XACK for
+ * the whole batch.
  */
 const ACK_RESULT = `
 local group, consumer = ARGV[1], ARGV[2]
 local ids = {}
 for i = 3, #ARGV, 3 do
   local id = ARGV[i]
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', '100000', '*', 'id', id, 'origin', id, 'status', 'ok', 'final', '1',
-    'attempt', '1', 'ms', ARGV[i + 2], 'consumer', consumer, 'group', group, 'result', ARGV[i + 1])
+  if #ids % 16 == 0 then
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', '100000', '*', 'id', id, 'origin', id, 'status', 'ok', 'final', '1',
+      'attempt', '1', 'ms', ARGV[i + 2], 'consumer', consumer, 'group', group, 'result', ARGV[i + 1])
+  else
+    redis.call('XADD', KEYS[2], '*', 'id', id, 'origin', id, 'status', 'ok', 'final', '1',
+      'attempt', '1', 'ms', ARGV[i + 2], 'consumer', consumer, 'group', group, 'result', ARGV[i + 1])
+  end
   ids[#ids + 1] = id
 end
 return redis.call('XACK', KEYS[1], group, unpack(ids))

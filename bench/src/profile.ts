@@ -17,15 +17,28 @@ const session = new Session();
 session.connect();
 await session.post('Profiler.enable');
 await session.post('Profiler.setSamplingInterval', { interval: 200 });
+// HEAP=1 samples allocations (including objects already collected) instead of CPU time.
+const heap = process.env.HEAP === '1';
 const hooks: TimedHooks = {
   started: async () => {
-    await session.post('Profiler.start');
+    if (heap) {
+      await session.post('HeapProfiler.startSampling', {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      } as never);
+    } else await session.post('Profiler.start');
   },
   stopped: async () => {
-    const { profile } = await session.post('Profiler.stop');
     mkdirSync('prof', { recursive: true });
-    const file = `prof/${scenario}-${Date.now()}.cpuprofile`;
-    writeFileSync(file, JSON.stringify(profile));
+    const file = `prof/${scenario}-${Date.now()}.${heap ? 'heapprofile' : 'cpuprofile'}`;
+    if (heap) {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(file, JSON.stringify(profile));
+    } else {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+    }
     process.stderr.write(`wrote ${file}\n`);
   },
 };

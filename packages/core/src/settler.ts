@@ -63,24 +63,33 @@ export function settleArgs(group: string, consumer: string, fence: boolean, batc
   let low = batch[0]?.entry.id ?? '0-0';
   let high = low;
   const writes: SettleWrite[] = [];
+  const owners: string[] = [];
+  const code = (o: Outcome) => 2 * o.writes.length + (o.ack ? 1 : 0);
+  let shared: number | undefined = batch[0] ? code(batch[0]) : 0;
   for (const o of batch) {
-    if (compareIds(o.entry.id, low) < 0) low = o.entry.id;
-    if (compareIds(o.entry.id, high) > 0) high = o.entry.id;
-    for (const w of o.writes) writes.push(w);
+    const id = o.entry.id;
+    if (compareIds(id, low) < 0) low = id;
+    if (compareIds(id, high) > 0) high = id;
+    if (shared !== undefined && code(o) !== shared) shared = undefined;
+    for (const w of o.writes) {
+      writes.push(w);
+      owners.push(id);
+    }
   }
-  const { templates, of } = packTemplates(writes, writeShape);
+  const { templates, of } = packTemplates(writes, writeShape, owners);
   const args = [group, consumer, fence ? '1' : '0', String(batch.length), low, high, String(fenceLimit(batch.length))];
-  args.push(String(templates.length));
+  args.push(String(templates.length), shared === undefined ? '' : String(shared));
   for (const t of templates) {
     args.push(keyIndex[t.first.key] as string);
     pushTemplate(args, t, writeShape);
   }
   let w = 0;
   for (const o of batch) {
-    args.push(o.entry.id, String(2 * o.writes.length + (o.ack ? 1 : 0)));
+    args.push(o.entry.id);
+    if (shared === undefined) args.push(String(code(o)));
     for (const write of o.writes) {
       const t = of[w++] as number;
-      args.push(String(t + 1));
+      if (templates.length > 1) args.push(String(t + 1));
       pushRow(args, templates[t] as Template<SettleWrite>, write, writeShape);
     }
   }
