@@ -334,20 +334,28 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
     let timer: NodeJS.Timeout | undefined;
     let outcome: Outcome<R>;
     try {
-      const call = () => this.options.handler(entry.payload, ctx);
-      const work = this.wrappers.length === 0 ? Promise.resolve().then(call) : this.wrapped(call, entry);
       let result: R;
-      if (this.options.timeoutMs > 0) {
-        result = await new Promise<R>((resolve, reject) => {
-          timer = setTimeout(() => {
-            const err = new TimeoutError(`handler exceeded timeoutMs=${this.options.timeoutMs} for entry ${entry.id}`);
-            held.abort.abort(err);
-            reject(err);
-          }, this.options.timeoutMs);
-          work.then(resolve, reject);
-        });
+      if (this.wrappers.length === 0 && this.options.timeoutMs === 0) {
+        // The common case, without promises of our own: a handler's plain value is used as is.
+        const value = this.options.handler(entry.payload, ctx);
+        result = isPromiseLike(value) ? await value : value;
       } else {
-        result = await work;
+        const call = () => this.options.handler(entry.payload, ctx);
+        const work = this.wrappers.length === 0 ? Promise.resolve().then(call) : this.wrapped(call, entry);
+        if (this.options.timeoutMs > 0) {
+          result = await new Promise<R>((resolve, reject) => {
+            timer = setTimeout(() => {
+              const err = new TimeoutError(
+                `handler exceeded timeoutMs=${this.options.timeoutMs} for entry ${entry.id}`,
+              );
+              held.abort.abort(err);
+              reject(err);
+            }, this.options.timeoutMs);
+            work.then(resolve, reject);
+          });
+        } else {
+          result = await work;
+        }
       }
       outcome = this.outcome(entry, 'ok', undefined, performance.now() - started);
       outcome.result = result;
@@ -509,6 +517,14 @@ function safeDecode(
   } catch {
     return undecodedEntry(stream, raw, deliveries);
   }
+}
+
+function isPromiseLike<X>(value: X | PromiseLike<X>): value is PromiseLike<X> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<X>).then === 'function'
+  );
 }
 
 function toError(err: unknown): Error {
