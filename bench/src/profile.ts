@@ -1,24 +1,25 @@
-// One Sluice scenario alone, profiled over its timed part only (not the backlog fill):
-//   node bench/dist/profile.js publish|many|consume|result [entries] [runs]
-// writes prof/<scenario>-<time>.cpuprofile (open it in Chrome DevTools), then
-//   node bench/dist/top.js prof/<file>.cpuprofile
-// lists where the time went.
+// One Sluice scenario alone, profiled over its last run's timed part only (not the fill):
+//   node bench/dist/profile.js publish|many|consume|result [entries] [runs] [--heap]
+// writes bench/prof/<scenario>-<time>.cpuprofile (or .heapprofile with --heap; both open in
+// Chrome DevTools), then `node bench/dist/top.js bench/prof/<file>` lists where it went.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { fileURLToPath } from 'node:url';
 import { sluiceConsume, type TimedHooks } from './consume.js';
 import { openEnv } from './env.js';
 import { makePayloads } from './payload.js';
 import { sluicePublish, sluicePublishMany } from './produce.js';
 
-const scenario = process.argv[2] ?? 'publish';
-const entries = Number(process.argv[3] ?? 200_000);
-const runs = Number(process.argv[4] ?? 3);
+const heap = process.argv.includes('--heap');
+const [scenario = 'publish', entriesText, runsText] = process.argv.slice(2).filter((a) => a !== '--heap');
+const entries = Number(entriesText ?? 200_000);
+const runs = Number(runsText ?? 3);
+const dir = fileURLToPath(new URL('../prof', import.meta.url));
 const session = new Session();
 session.connect();
 await session.post('Profiler.enable');
 await session.post('Profiler.setSamplingInterval', { interval: 200 });
-// HEAP=1 samples allocations (including objects already collected) instead of CPU time.
-const heap = process.env.HEAP === '1';
+// --heap samples allocations (including objects already collected) instead of CPU time.
 const hooks: TimedHooks = {
   started: async () => {
     if (heap) {
@@ -30,8 +31,8 @@ const hooks: TimedHooks = {
     } else await session.post('Profiler.start');
   },
   stopped: async () => {
-    mkdirSync('prof', { recursive: true });
-    const file = `prof/${scenario}-${Date.now()}.${heap ? 'heapprofile' : 'cpuprofile'}`;
+    mkdirSync(dir, { recursive: true });
+    const file = `${dir}/${scenario}-${Date.now()}.${heap ? 'heapprofile' : 'cpuprofile'}`;
     if (heap) {
       const { profile } = await session.post('HeapProfiler.stopSampling');
       writeFileSync(file, JSON.stringify(profile));
