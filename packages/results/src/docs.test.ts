@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RESULT_FIELDS } from './entry.js';
 import { METRICS } from './metrics/names.js';
 
-const doc = (name: string) => readFileSync(fileURLToPath(new URL(`../../../docs/${name}`, import.meta.url)), 'utf8');
+const doc = (name: string) => readFileSync(fileURLToPath(new URL(`../../../${name}`, import.meta.url)), 'utf8');
 
 /** Rows of the markdown table whose header starts with `first`. */
 function table(text: string, first: string): string[][] {
@@ -26,7 +26,7 @@ function table(text: string, first: string): string[][] {
 
 describe('docs', () => {
   it('lists every metric with its type and labels, as exported', () => {
-    const rows = table(doc('results.md'), 'name');
+    const rows = table(doc('README.md'), 'name');
     const documented = rows.map(([name, type, labels]) => ({
       name: name?.replaceAll('`', ''),
       type,
@@ -38,7 +38,7 @@ describe('docs', () => {
   });
 
   it('documents every field of the result entry in the wire format', () => {
-    const text = doc('wire-format.md');
+    const text = doc('docs/wire-format.md');
     const section = text.slice(text.indexOf('## Result entry'));
     const fields = table(section, 'field').map(([f]) => f?.replaceAll('`', ''));
     expect(fields.sort()).toEqual(Object.values(RESULT_FIELDS).sort());
