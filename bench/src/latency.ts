@@ -1,8 +1,8 @@
 // Row 4, latency: a steady publish rate with three consumers in one group; how long from
 // publish() to the handler starting, and to the outcome being settled (acked).
-import { Consumer, Producer } from '@sluice/core';
-import type { BenchEnv } from './env.js';
-import { sleep } from './env.js';
+import { Consumer, Producer, streamKeys } from '@sluice/core';
+import type { RedisClientType } from 'redis';
+import { type BenchEnv, rawClient, sleep } from './env.js';
 import type { BenchPayload } from './payload.js';
 
 export interface Percentiles {
@@ -70,27 +70,124 @@ export async function latencyRow(
     consumers.push(consumer);
   }
 
-  let sent = 0;
-  const started = performance.now();
-  measureFrom = started + WARMUP_MS;
-  const total = Math.round((opts.rate * (WARMUP_MS + opts.durationMs)) / 1000);
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const due = Math.min(total, Math.floor(((performance.now() - started) * opts.rate) / 1000));
-      while (sent < due) {
-        sent++;
-        void producer.publish(STREAM, { ...payload, n: sent, at: performance.now() });
-      }
-      if (sent >= total) resolve();
-      else setTimeout(tick, 1);
-    };
-    tick();
-  });
+  const total = await pace(
+    opts,
+    (at) => {
+      void producer.publish(STREAM, { ...payload, at });
+    },
+    (from) => {
+      measureFrom = from;
+    },
+  );
   const deadline = Date.now() + 10_000;
   while (settledCount < total && Date.now() < deadline) await sleep(10);
   await producer.close();
   for (const c of consumers) await c.close();
   await env.cleanup(prefix);
   if (settledCount < total) throw new Error(`latency: only ${settledCount}/${total} entries settled`);
+  return { handlerStart: percentiles(handlerStart), settled: percentiles(settled), published: total };
+}
+
+/**
+ * Call `publish(at)` `rate` times a second for the warm-up plus `durationMs`, from a 1 ms
+ * timer that publishes whatever is due. Tells `measureFrom` when the warm-up ends.
+ */
+async function pace(
+  opts: { rate: number; durationMs: number },
+  publish: (at: number) => void,
+  measureFrom: (at: number) => void,
+): Promise<number> {
+  let sent = 0;
+  const started = performance.now();
+  measureFrom(started + WARMUP_MS);
+  const total = Math.round((opts.rate * (WARMUP_MS + opts.durationMs)) / 1000);
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - started) * opts.rate) / 1000));
+      while (sent < due) {
+        sent++;
+        publish(performance.now());
+      }
+      if (sent >= total) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  return total;
+}
+
+/**
+ * The same measurement with hand-written node-redis and no batching of our own: one XADD
+ * per publish, three readers blocking on XREADGROUP, one XACK per read. At light load this
+ * is the latency floor that Sluice's batching must not add to.
+ */
+export async function rawLatencyRow(
+  env: BenchEnv,
+  payload: BenchPayload,
+  opts: { rate: number; durationMs: number },
+): Promise<LatencyResult> {
+  const prefix = env.prefix('rawlat');
+  const key = streamKeys(STREAM, prefix).stream;
+  const publisher = await rawClient(env.url);
+  await publisher.sendCommand(['XGROUP', 'CREATE', key, 'g', '$', 'MKSTREAM']);
+  let measureFrom = Number.POSITIVE_INFINITY;
+  const handlerStart: number[] = [];
+  const settled: number[] = [];
+  let settledCount = 0;
+  let stopped = false;
+  const clients: RedisClientType[] = [publisher];
+  const loops: Promise<void>[] = [];
+  for (let i = 0; i < CONSUMERS; i++) {
+    const reader = await rawClient(env.url);
+    const acker = await rawClient(env.url);
+    clients.push(reader, acker);
+    loops.push(
+      (async () => {
+        while (!stopped) {
+          const reply = (await reader.sendCommand([
+            'XREADGROUP',
+            'GROUP',
+            'g',
+            `c${i}`,
+            'COUNT',
+            '100',
+            'BLOCK',
+            '100',
+            'STREAMS',
+            key,
+            '>',
+          ])) as [string, [string, string[]][]][] | null;
+          const entries = reply?.[0]?.[1] ?? [];
+          if (entries.length === 0) continue;
+          const ats: number[] = [];
+          for (const [, fields] of entries) {
+            const at = (JSON.parse(fields[3] as string) as BenchPayload).at;
+            if (at >= measureFrom) handlerStart.push(performance.now() - at);
+            ats.push(at);
+          }
+          void acker.sendCommand(['XACK', key, 'g', ...entries.map(([id]) => id)]).then(() => {
+            settledCount += ats.length;
+            for (const at of ats) if (at >= measureFrom) settled.push(performance.now() - at);
+          });
+        }
+      })(),
+    );
+  }
+  const total = await pace(
+    opts,
+    (at) => {
+      void publisher.sendCommand(['XADD', key, '*', 'v', '1', 'data', JSON.stringify({ ...payload, at })]);
+    },
+    (from) => {
+      measureFrom = from;
+    },
+  );
+  const deadline = Date.now() + 10_000;
+  while (settledCount < total && Date.now() < deadline) await sleep(10);
+  stopped = true;
+  await Promise.all(loops);
+  for (const c of clients) await c.close();
+  await env.cleanup(prefix);
+  if (settledCount < total) throw new Error(`raw latency: only ${settledCount}/${total} entries settled`);
   return { handlerStart: percentiles(handlerStart), settled: percentiles(settled), published: total };
 }

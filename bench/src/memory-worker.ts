@@ -1,5 +1,5 @@
 // Child process of the memory row: one Consumer drains a pre-filled backlog; reports RSS
-// before start, the peak while draining, and after the last ack, as one JSON line.
+// once started (before the first entry), at each tenth of the backlog, the peak, and after the last ack, as one JSON line.
 import { Consumer } from '@sluice/core';
 
 const [url, prefix, stream, countText] = process.argv.slice(2);
@@ -16,23 +16,33 @@ const consumer = new Consumer<{ n: number }, number>({
   handler: async (p) => p.n,
 });
 let settled = 0;
+const tenths: number[] = [];
 const done = new Promise<void>((resolve) => {
   consumer.on('settled', () => {
-    if (++settled === count) resolve();
+    if (++settled % Math.ceil(count / 10) === 0) tenths.push(mb(process.memoryUsage().rss));
+    if (settled === count) resolve();
   });
 });
+const started = performance.now();
+await consumer.start();
+// Connected, group checked, first read sent; no entry handled yet (its reply comes after this).
 const before = process.memoryUsage().rss;
 let peak = before;
 const sampler = setInterval(() => {
   peak = Math.max(peak, process.memoryUsage().rss);
 }, 100);
-const started = performance.now();
-await consumer.start();
 await done;
 const ms = performance.now() - started;
 const after = process.memoryUsage().rss;
 clearInterval(sampler);
 await consumer.close();
 console.log(
-  JSON.stringify({ rssBeforeMb: mb(before), rssAfterMb: mb(after), rssPeakMb: mb(Math.max(peak, after)), ms, count }),
+  JSON.stringify({
+    rssBeforeMb: mb(before),
+    rssAfterMb: mb(after),
+    rssPeakMb: mb(Math.max(peak, after)),
+    tenths,
+    ms,
+    count,
+  }),
 );

@@ -12,6 +12,10 @@ export interface MemoryResult {
   rssAfterMb: number;
   rssPeakMb: number;
   growthMb: number;
+  /** RSS at each tenth of the backlog drained. */
+  tenths: number[];
+  /** Growth from the first tenth drained to the end: flat means nothing piles up per entry. */
+  lateGrowthMb: number;
   entriesPerSec: number;
   count: number;
 }
@@ -41,14 +45,17 @@ export async function memoryRow(env: BenchEnv, count: number, payloadBytes: numb
     child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`memory worker exited with ${code}`))));
   });
   await env.cleanup(prefix);
-  const r = JSON.parse(out.trim().split('\n').pop() as string) as Omit<MemoryResult, 'growthMb' | 'entriesPerSec'> & {
-    ms: number;
-  };
+  const r = JSON.parse(out.trim().split('\n').pop() as string) as Omit<
+    MemoryResult,
+    'growthMb' | 'lateGrowthMb' | 'entriesPerSec'
+  > & { ms: number };
   return {
     rssBeforeMb: r.rssBeforeMb,
     rssAfterMb: r.rssAfterMb,
     rssPeakMb: r.rssPeakMb,
     growthMb: Math.round((r.rssAfterMb - r.rssBeforeMb) * 10) / 10,
+    tenths: r.tenths,
+    lateGrowthMb: Math.round((r.rssAfterMb - (r.tenths[0] ?? r.rssBeforeMb)) * 10) / 10,
     entriesPerSec: Math.round((count * 1000) / r.ms),
     count,
   };

@@ -23,13 +23,21 @@ const ratio = (a: number, b: number | undefined) => (!b || !a ? '-' : `${(a / b)
 export function table(
   s: Summary,
   spread: Record<string, number[]>,
-  latency: { heavy?: LatencyResult; light?: LatencyResult; rate: number; lightRate: number },
+  latency: {
+    heavy?: LatencyResult | undefined;
+    light?: LatencyResult | undefined;
+    rawHeavy?: LatencyResult | undefined;
+    rawLight?: LatencyResult | undefined;
+    rate: number;
+    lightRate: number;
+  },
   memory?: MemoryResult,
 ): string {
   const rows: string[][] = [
     ['row (entries/s)', 'sluice', 'bullmq', 'ceiling', 'sluice/bullmq', 'sluice/ceiling', 'runs (sluice)'],
   ];
   const add = (name: string, sluice: number, bullmq: number | undefined, ceiling: number, key: string) =>
+    sluice > 0 &&
     rows.push([
       name,
       num(sluice),
@@ -47,7 +55,10 @@ export function table(
   const line = (r: string[]) =>
     r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
-  out.push('(consume+ack+result is compared with BullMQ consume+ack: BullMQ stores the return value with the job.)');
+  if (s.consumeResult.sluice > 0) {
+    out.push('(consume+ack+result is compared with BullMQ consume+ack: BullMQ keeps the return value with the job.)');
+  }
+  if (rows.length === 1) out.length = 0;
   const lat = (name: string, r: LatencyResult | undefined) => {
     if (!r) return;
     const f = (p: { p50: number; p99: number; max: number }) => `p50 ${p.p50} · p99 ${p.p99} · max ${p.max}`;
@@ -55,13 +66,17 @@ export function table(
       `${name}: publish→handler ${f(r.handlerStart)} ms | publish→settled ${f(r.settled)} ms (${r.published} entries)`,
     );
   };
-  out.push('');
-  lat(`latency at ${latency.rate}/s, 3 consumers`, latency.heavy);
+  if (out.length > 0) out.push('');
+  lat(`latency at ${latency.rate}/s, 3 consumers (median of runs)`, latency.heavy);
+  lat(`  raw node-redis, no batching`, latency.rawHeavy);
   lat(`latency at ${latency.lightRate}/s (light load)`, latency.light);
+  lat(`  raw node-redis, no batching`, latency.rawLight);
   if (memory) {
     out.push(
       `memory: draining ${num(memory.count)} entries: RSS ${memory.rssBeforeMb} MB → ${memory.rssAfterMb} MB ` +
-        `(growth ${memory.growthMb} MB, peak ${memory.rssPeakMb} MB) at ${num(memory.entriesPerSec)} entries/s`,
+        `(growth ${memory.growthMb} MB, peak ${memory.rssPeakMb} MB; ${memory.lateGrowthMb} MB of it after the first tenth) ` +
+        `at ${num(memory.entriesPerSec)} entries/s`,
+      `memory: RSS at each tenth drained (MB): ${memory.tenths.join(' ')}`,
     );
   }
   return out.join('\n');

@@ -4,7 +4,7 @@
 import { cpus } from 'node:os';
 import { bullmqConsume, ceilingConsumeRow, sluiceConsume } from './consume.js';
 import { type BenchEnv, openEnv } from './env.js';
-import { type LatencyResult, latencyRow } from './latency.js';
+import { type LatencyResult, latencyRow, rawLatencyRow } from './latency.js';
 import { type MemoryResult, memoryRow } from './memory.js';
 import { type BenchOptions, parseArgs } from './options.js';
 import { makePayloads } from './payload.js';
@@ -35,6 +35,8 @@ async function main(opts: BenchOptions): Promise<void> {
   const samples: Record<string, number[]> = {};
   const heavy: LatencyResult[] = [];
   let light: LatencyResult | undefined;
+  let rawLight: LatencyResult | undefined;
+  let rawHeavy: LatencyResult | undefined;
   let memory: MemoryResult | undefined;
   const has = (row: string) => opts.only.includes(row as never);
   try {
@@ -64,8 +66,14 @@ async function main(opts: BenchOptions): Promise<void> {
       }
     }
     if (has('latency')) {
-      light = await latencyRow(env, payloads[0]!, { rate: LIGHT_RATE, durationMs: opts.quick ? 1000 : 3000 });
+      const heavyOpts = { rate: opts.rate, durationMs: opts.latencyMs };
+      const lightOpts = { rate: LIGHT_RATE, durationMs: opts.quick ? 1000 : 3000 };
+      light = await latencyRow(env, payloads[0]!, lightOpts);
       progress(`latency ${LIGHT_RATE}/s: publish→settled p50 ${light.settled.p50} p99 ${light.settled.p99} ms`);
+      rawLight = await rawLatencyRow(env, payloads[0]!, lightOpts);
+      progress(`raw latency ${LIGHT_RATE}/s: publish→acked p50 ${rawLight.settled.p50} p99 ${rawLight.settled.p99} ms`);
+      rawHeavy = await rawLatencyRow(env, payloads[0]!, heavyOpts);
+      progress(`raw latency ${opts.rate}/s: publish→acked p50 ${rawHeavy.settled.p50} p99 ${rawHeavy.settled.p99} ms`);
     }
     if (has('memory')) {
       progress(`memory: filling ${opts.bigEntries} entries`);
@@ -91,7 +99,14 @@ async function main(opts: BenchOptions): Promise<void> {
     entries: opts.entries,
   };
   const heavyMedian = heavy.length > 0 ? medianLatency(heavy) : undefined;
-  console.log(table(summary, samples, { heavy: heavyMedian, light, rate: opts.rate, lightRate: LIGHT_RATE }, memory));
+  console.log(
+    table(
+      summary,
+      samples,
+      { heavy: heavyMedian, light, rawHeavy, rawLight, rate: opts.rate, lightRate: LIGHT_RATE },
+      memory,
+    ),
+  );
   progress(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (opts.json) console.log(JSON.stringify(summary));
 }
