@@ -46,6 +46,7 @@ export async function sluiceConsume(
   payloads: readonly BenchPayload[],
   withResults: boolean,
   hooks: TimedHooks = {},
+  prefetch = 0,
 ): Promise<number> {
   const { prefix, key } = await filled(env, withResults ? 'res' : 'con', payloads);
   const use: ConsumerPlugin[] = withResults ? [results()] : [];
@@ -56,6 +57,7 @@ export async function sluiceConsume(
     group: GROUP,
     startId: '0',
     concurrency: CONCURRENCY,
+    ...(prefetch > 0 ? { prefetch } : {}),
     use,
     handler: async (payload) => payload.n,
   });

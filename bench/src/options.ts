@@ -12,6 +12,8 @@ export interface BenchOptions {
   payloadBytes: number;
   /** Entries per Promise.all window when producing (and per addBulk call). @defaultValue 1000 */
   window: number;
+  /** Sluice consumers' prefetch; 0 keeps the library default (= concurrency). @defaultValue 0 */
+  prefetch: number;
   /** Rows to run. @defaultValue all but memory (memory only with --big) */
   only: Row[];
   /** Latency row: publish rate and duration. @defaultValue 5000/s for 10000 ms (2000 ms with --quick) */
@@ -28,6 +30,7 @@ const HELP = `npm run bench -- [flags]
   --runs N           runs per row, medians reported (default 3; 1 with --quick)
   --payload-bytes N  approximate JSON payload size (default 100)
   --window N         publish()/addBulk window size (default 1000)
+  --prefetch N       Sluice consumers' prefetch (default: the library's, = concurrency)
   --only a,b         rows: ${ROWS.join(',')} (default: all but memory)
   --big              also run the memory row (RSS while draining 1,000,000 entries)
   --big-entries N    entries for the memory row (default 1000000)
@@ -71,6 +74,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     runs: int('runs', quick ? 1 : 3),
     payloadBytes: int('payload-bytes', 100, 40),
     window: int('window', 1000),
+    prefetch: int('prefetch', 0, 0),
     rate: int('rate', 5000),
     latencyMs: int('latency-ms', quick ? 2000 : 10_000, 100),
     bigEntries: int('big-entries', 1_000_000),

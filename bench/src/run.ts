@@ -50,12 +50,12 @@ async function main(opts: BenchOptions): Promise<void> {
       }
       if (has('consume')) {
         await measure(samples, 'consume.ceiling', () => ceilingConsumeRow(env, payloads, false));
-        await measure(samples, 'consume.sluice', () => sluiceConsume(env, payloads, false));
+        await measure(samples, 'consume.sluice', () => sluiceConsume(env, payloads, false, {}, opts.prefetch));
         await measure(samples, 'consume.bullmq', () => bullmqConsume(env, payloads));
       }
       if (has('result')) {
         await measure(samples, 'consumeResult.ceiling', () => ceilingConsumeRow(env, payloads, true));
-        await measure(samples, 'consumeResult.sluice', () => sluiceConsume(env, payloads, true));
+        await measure(samples, 'consumeResult.sluice', () => sluiceConsume(env, payloads, true, {}, opts.prefetch));
       }
       if (has('latency')) {
         const r = await latencyRow(env, payloads[0]!, { rate: opts.rate, durationMs: opts.latencyMs });
