@@ -63,7 +63,7 @@ export class Worker {
   async ready(timeoutMs = 20_000): Promise<string> {
     await until(() => this.count('ready') > 0 || this.exitCode !== undefined, timeoutMs, `worker ${this.pid} to start`);
     if (this.exitCode !== undefined) throw new Error(`worker exited with ${this.exitCode}: ${this.stderr}`);
-    return (this.events.find((e) => e.event === 'ready') as { consumer: string }).consumer;
+    return (this.events.find((e) => e.event === 'ready') as unknown as { consumer: string }).consumer;
   }
 
   signal(sig: NodeJS.Signals): void {

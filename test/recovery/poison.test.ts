@@ -56,7 +56,9 @@ describe('a poison entry whose handler calls process.exit(1)', () => {
       'every entry settled',
     );
     stopped = true;
-    const [[, fields]] = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', keys.dlq, '-', '+']);
+    const dlq = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', keys.dlq, '-', '+']);
+    expect(dlq).toHaveLength(1);
+    const fields = dlq[0]?.[1] ?? [];
     const letter: Record<string, string> = {};
     for (let i = 0; i < fields.length; i += 2) letter[fields[i] as string] = fields[i + 1] as string;
     const results = await readResults(redis, keys.results);

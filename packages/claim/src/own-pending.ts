@@ -37,7 +37,11 @@ export async function deadLetterOwnPoison(
       stats.poisoned++;
       ctx.deadLetter(raw, 'max-deliveries', new MaxDeliveriesError(deliveries, maxDeliveries), deliveries);
     }
-    if (rows.length < PAGE) return found;
+    if (rows.length < PAGE) {
+      // Written before the read loop starts, so its re-read of our pending list cannot see them.
+      await ctx.flush();
+      return found;
+    }
     start = `(${(rows[rows.length - 1] as PendingRow)[0]}`;
   }
 }

@@ -40,7 +40,7 @@ export interface DlqFlags {
   json?: boolean | undefined;
 }
 
-export async function runDlqList(url: string, stream: string, flags: DlqFlags, out = process.stdout): Promise<number> {
+export async function runDlqList(url: string, stream: string, flags: DlqFlags, out: NodeJS.WriteStream = process.stdout): Promise<number> {
   const letters = await withClient(url, (client) =>
     listDeadLetters(client, stream, {
       prefix: flags.prefix,
@@ -70,7 +70,7 @@ export async function runReplay(
   url: string,
   stream: string,
   flags: DlqFlags & { ids?: string | undefined; limit?: string | undefined; dryRun?: boolean | undefined },
-  out = process.stdout,
+  out: NodeJS.WriteStream = process.stdout,
 ): Promise<{ replayed: number; skipped: number }> {
   const result = await withClient(url, (client) =>
     replay(client, stream, {
@@ -103,7 +103,7 @@ export async function runRewind(
   group: string,
   to: string,
   prefix: string | undefined,
-  out = process.stdout,
+  out: NodeJS.WriteStream = process.stdout,
 ): Promise<string> {
   const bound = parseBound(to, 'rewind target');
   const id = await withClient(url, (client) => rewind(client, stream, group, bound as string | number, { prefix }));

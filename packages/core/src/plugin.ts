@@ -28,6 +28,8 @@ export interface PluginContext {
   deliver(entries: RawEntry[], opts?: { deliveries?: ReadonlyMap<string, number>; source?: string }): void;
   /** Dead-letter an owned entry without running the handler (same settle path as any outcome). */
   deadLetter(entry: RawEntry, reason: DeadReason, error: Error, deliveries?: number): void;
+  /** Resolves once every outcome handed to the settler so far is written (or fenced). */
+  flush(): Promise<void>;
   /** Run a script on the command connection (EVALSHA with NOSCRIPT fallback). */
   run<T = unknown>(script: Script, keys: readonly string[], args: readonly string[]): Promise<T>;
   /** Report an error through the consumer's `error` event. */

@@ -33,3 +33,6 @@ export function useRedis(label?: string): { url: string; prefix: string } {
   if (!url) throw new Error('No test Redis: add @sluice/testing/vitest as a vitest globalSetup');
   return { url, prefix: randomPrefix(label) };
 }
+
+export type { Closable, Harness } from './harness.js';
+export { harness } from './harness.js';
