@@ -478,6 +478,7 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
         const entry = safeDecode(this.options.stream, raw, this.options, deliveries);
         this.finish(this.outcome(entry, 'dead', error, 0, reason));
       },
+      flush: () => (this.settler as Settler).drain(),
       run: <X>(script: Script, keys: readonly string[], args: readonly string[]) =>
         script.run<X>(this.client as RedisClient, keys, args),
       reportError: (err: unknown) => this.reportError(err),
