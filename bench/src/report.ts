@@ -18,10 +18,14 @@ export function median(values: number[]): number {
 }
 
 const num = (n: number | undefined) => (n === undefined || n === 0 ? '-' : n.toLocaleString('en-US'));
-const ratio = (a: number, b: number | undefined) => (!b || !a ? '-' : `${(a / b).toFixed(2)}x`);
+/** Median without rounding (for ratios). */
+function medianOf(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
 
 export function table(
-  s: Summary,
   spread: Record<string, number[]>,
   latency: {
     heavy?: LatencyResult | undefined;
@@ -34,28 +38,41 @@ export function table(
   memory?: MemoryResult,
 ): string {
   const rows: string[][] = [
-    ['row (entries/s)', 'sluice', 'bullmq', 'ceiling', 'sluice/bullmq', 'sluice/ceiling', 'runs (sluice)'],
+    ['row (entries/s)', 'sluice', 'bullmq', 'ceiling', 'sluice/bullmq', 'sluice/ceiling', 'sluice/ceiling per run'],
   ];
-  const add = (name: string, sluice: number, bullmq: number | undefined, ceiling: number, key: string) =>
-    sluice > 0 &&
+  // Ratios are medians of each run's own ratio: the two sides of a pair ran back to back,
+  // so the pair shares whatever else the machine was doing at the time.
+  const pairs = (a: string, b: string) => {
+    const xs = spread[a] ?? [];
+    const ys = spread[b] ?? [];
+    return xs.map((x, i) => (ys[i] ? x / (ys[i] as number) : 0)).filter((r) => r > 0);
+  };
+  const ratio = (a: string, b: string) => {
+    const rs = pairs(a, b);
+    return rs.length === 0 ? '-' : `${medianOf(rs).toFixed(2)}x`;
+  };
+  const add = (name: string, sluice: string, bullmq: string, ceiling: string) =>
+    (spread[sluice]?.length ?? 0) > 0 &&
     rows.push([
       name,
-      num(sluice),
-      num(bullmq),
-      num(ceiling),
+      num(median(spread[sluice] ?? [])),
+      num(median(spread[bullmq] ?? [])),
+      num(median(spread[ceiling] ?? [])),
       ratio(sluice, bullmq),
       ratio(sluice, ceiling),
-      (spread[key] ?? []).map(num).join(' / '),
+      pairs(sluice, ceiling)
+        .map((r) => r.toFixed(2))
+        .join(' / '),
     ]);
-  add('produce: publish() per call', s.produce.sluice, s.produce.bullmq, s.produce.ceiling, 'produce.sluice');
-  add('produce: publishMany()', s.produce.sluiceMany, s.produce.bullmq, s.produce.ceiling, 'produce.sluiceMany');
-  add('consume+ack', s.consume.sluice, s.consume.bullmq, s.consume.ceiling, 'consume.sluice');
-  add('consume+ack+result', s.consumeResult.sluice, s.consume.bullmq, s.consumeResult.ceiling, 'consumeResult.sluice');
+  add('produce: publish() per call', 'produce.sluice', 'produce.bullmq', 'produce.ceiling');
+  add('produce: publishMany()', 'produce.sluiceMany', 'produce.bullmq', 'produce.ceiling');
+  add('consume+ack', 'consume.sluice', 'consume.bullmq', 'consume.ceiling');
+  add('consume+ack+result', 'consumeResult.sluice', 'consume.bullmq', 'consumeResult.ceiling');
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
   const line = (r: string[]) =>
     r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
-  if (s.consumeResult.sluice > 0) {
+  if ((spread['consumeResult.sluice']?.length ?? 0) > 0) {
     out.push('(consume+ack+result is compared with BullMQ consume+ack: BullMQ keeps the return value with the job.)');
   }
   if (rows.length === 1) out.length = 0;

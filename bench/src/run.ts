@@ -121,12 +121,7 @@ async function main(opts: BenchOptions): Promise<void> {
   };
   const heavyMedian = heavy.length > 0 ? medianLatency(heavy) : undefined;
   console.log(
-    table(
-      summary,
-      samples,
-      { heavy: heavyMedian, light, rawHeavy, rawLight, rate: opts.rate, lightRate: LIGHT_RATE },
-      memory,
-    ),
+    table(samples, { heavy: heavyMedian, light, rawHeavy, rawLight, rate: opts.rate, lightRate: LIGHT_RATE }, memory),
   );
   progress(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (opts.json) console.log(JSON.stringify(summary));
