@@ -1,6 +1,6 @@
 // The Producer: publishes made in the same tick are coalesced into one script call per stream.
 import { EventEmitter } from 'eventemitter3';
-import { type Codec, encodeFields, type Headers, jsonCodec } from './codec.js';
+import { type Codec, encodeFields, F as FIELDS, type Headers, jsonCodec, WIRE_VERSION } from './codec.js';
 import { closeQuietly, openConnection, type RedisClient } from './connection.js';
 import { ClosedError, ConfigError, PayloadError } from './errors.js';
 import { DEFAULT_PREFIX, type StreamKeys, streamKeys, validateName } from './keys.js';
@@ -72,6 +72,8 @@ interface StreamQueue {
   timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
 }
 
+const NO_OPTIONS: PublishOptions = Object.freeze({});
+
 /** The settle functions of the promise created last (see publish()). */
 const captured: { resolve: (id: string) => void; reject: (err: unknown) => void } = {
   resolve: () => {},
@@ -124,7 +126,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
   }
 
   /** Publish one task; resolves with its entry id. Calls in the same tick share one round trip. */
-  publish(stream: string, payload: unknown, options: PublishOptions = {}): Promise<string> {
+  publish(stream: string, payload: unknown, options: PublishOptions = NO_OPTIONS): Promise<string> {
     let fields: string[];
     let queue: StreamQueue;
     let due: number | undefined;
@@ -233,6 +235,9 @@ export class Producer extends EventEmitter<ProducerEvents> {
     ) {
       throw new PayloadError('option "headers" must be an object of strings');
     }
+    // The usual task (no key, no headers) without building a TaskFields object first.
+    if (options.key === undefined && options.headers === undefined)
+      return [FIELDS.version, WIRE_VERSION, FIELDS.data, data];
     return encodeFields({ data, key: options.key, headers: options.headers });
   }
 
