@@ -54,7 +54,7 @@ describe('settle script', () => {
     const pending = await h.redis.sendCommand<[string, string][]>(['XPENDING', keys.stream, 'g', '-', '+', '100']);
     expect(pending.map(([id]) => id)).toEqual(stolen);
     const results = await h.redis.sendCommand<[string, string[]][]>(['XRANGE', keys.results, '-', '+']);
-    expect(results.map(([, f]) => f[1]).sort(compareIds)).toEqual(ids.filter((id) => !stolen.includes(id)));
+    expect(results.map(([, f]) => f[1] as string).sort(compareIds)).toEqual(ids.filter((id) => !stolen.includes(id)));
   });
 
   it('falls back to one check per entry when the range read is cut off by its limit', async () => {
