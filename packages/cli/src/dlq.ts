@@ -40,7 +40,12 @@ export interface DlqFlags {
   json?: boolean | undefined;
 }
 
-export async function runDlqList(url: string, stream: string, flags: DlqFlags, out: NodeJS.WriteStream = process.stdout): Promise<number> {
+export async function runDlqList(
+  url: string,
+  stream: string,
+  flags: DlqFlags,
+  out: NodeJS.WriteStream = process.stdout,
+): Promise<number> {
   const letters = await withClient(url, (client) =>
     listDeadLetters(client, stream, {
       prefix: flags.prefix,
