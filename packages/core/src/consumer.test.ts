@@ -246,3 +246,29 @@ describe('Consumer', () => {
     expect(await h.redis.sendCommand(['PING'])).toBe('PONG');
   });
 });
+
+describe('plugins', () => {
+  it('reports a plugin hook that throws and still settles the outcome', async () => {
+    const p = producer();
+    await p.publishMany('jobs', [1, 2, 3]);
+    const errors: string[] = [];
+    let settled = 0;
+    const c = consumer({
+      handler: () => 'ok',
+      use: [
+        {
+          name: 'broken',
+          record() {
+            throw new Error('oops');
+          },
+        },
+      ],
+    });
+    c.on('error', (e) => errors.push(e.message));
+    c.on('settled', () => settled++);
+    await c.start();
+    await until(() => settled === 3);
+    expect(errors).toEqual(['plugin broken threw: oops', 'plugin broken threw: oops', 'plugin broken threw: oops']);
+    expect(await pendingCount()).toBe(0);
+  });
+});

@@ -1,7 +1,8 @@
 // The Consumer: a pipeline of sources → flow control → handler → batched settle.
 import { EventEmitter } from 'eventemitter3';
 import { decodeEntry, type Entry, type RawEntry, undecodedEntry } from './codec.js';
-import { closeQuietly, duplicateClient, openConnection, type RedisClient, reconnectDelayMs } from './connection.js';
+import { closeQuietly, duplicateClient, openConnection, type RedisClient } from './connection.js';
+import type { ConsumerEvents } from './consumer-events.js';
 import {
   type ConsumerOptions,
   type HandlerContext,
@@ -10,7 +11,7 @@ import {
 } from './consumer-options.js';
 import { deadLetterFields } from './deadletter.js';
 import { EntryContext } from './entry-context.js';
-import { ClosedError, type MalformedEntryError, SluiceError, TimeoutError } from './errors.js';
+import { ClosedError, type MalformedEntryError, SluiceError } from './errors.js';
 import { ensureGroup } from './group.js';
 import { type StreamKeys, streamKeys } from './keys.js';
 import { LazyAbort } from './lazy-abort.js';
@@ -18,32 +19,13 @@ import { touchScript } from './lua/touch.js';
 import type { DeadReason, Outcome } from './outcome.js';
 import type { PluginContext } from './plugin.js';
 import { Promoter } from './promoter.js';
-import { parseReadReply } from './reply.js';
+import { StreamReader } from './reader.js';
+import { runHandler } from './run-handler.js';
 import type { Script } from './script.js';
 import { Settler } from './settler.js';
+import { safeDecode, sleep, toError } from './util.js';
 
-export interface ConsumerEvents<R = unknown> {
-  /** The group exists, plugins started, reading began. */
-  started: () => void;
-  /** An outcome was written (acked / retried / dead-lettered) in a settle script call. */
-  settled: (outcome: Outcome<R>) => void;
-  /** A handler threw or timed out (before plugins decide about retries). */
-  failed: (outcome: Outcome<R>) => void;
-  /** An outcome with status `dead` was written to the dead-letter stream. */
-  deadLettered: (outcome: Outcome<R>) => void;
-  /** An entry did not decode; it is being dead-lettered with reason `malformed`. */
-  malformed: (entry: Entry, error: MalformedEntryError) => void;
-  /** An outcome was dropped because another consumer owns the entry now. */
-  fenced: (outcome: Outcome<R>) => void;
-  /** Entries taken over from another (dead or stalled) consumer by a recovery source. */
-  reclaimed: (ids: string[]) => void;
-  /** Entries that were deleted (trimmed) while pending; they were acked. */
-  deleted: (ids: string[]) => void;
-  /** Due delayed tasks (retries, scheduled publishes) this consumer moved into the stream. */
-  promoted: (count: number) => void;
-  error: (err: Error) => void;
-  closed: () => void;
-}
+export type { ConsumerEvents } from './consumer-events.js';
 
 interface Held {
   entry: Entry;
@@ -55,8 +37,8 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
   readonly keys: StreamKeys;
   private client: RedisClient | undefined;
   private ownsClient = false;
-  private reader: RedisClient | undefined;
-  private readerId: string | undefined;
+  private readerClient: RedisClient | undefined;
+  private reader: StreamReader | undefined;
   private settler: Settler | undefined;
   private promoter: Promoter | undefined;
   /** Handlers running now, and held entries waiting for a slot (FIFO). */
@@ -65,9 +47,7 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
   /** Entries in this process: from dispatch until their outcome is written (or dropped). */
   private readonly known = new Set<string>();
   private readonly held = new Map<string, Held>();
-  private slotWaiter: (() => void) | undefined;
   private wakeScheduled = false;
-  private readLoop: Promise<void> | undefined;
   private state: 'new' | 'starting' | 'running' | 'closing' | 'closed' = 'new';
   private closing: Promise<void> | undefined;
   private paused = false;
@@ -104,8 +84,7 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       const conn = await openConnection(this.options, onError);
       this.client = conn.client;
       this.ownsClient = conn.owned;
-      this.reader = await duplicateClient(conn.client, onError);
-      this.readerId = await this.reader.sendCommand<number>(['CLIENT', 'ID']).then(String, () => undefined);
+      this.readerClient = await duplicateClient(conn.client, onError);
       await ensureGroup(this.client, this.keys.stream, this.options.group, this.options.startId);
       this.settler = new Settler({
         client: this.client,
@@ -120,7 +99,7 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       const ctx = this.pluginContext();
       for (const plugin of this.options.use) await plugin.start?.(ctx);
     } catch (err) {
-      await closeQuietly(this.reader);
+      await closeQuietly(this.readerClient);
       if (this.ownsClient) await closeQuietly(this.client);
       this.state = 'closed';
       throw err;
@@ -136,7 +115,21 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       onError,
     });
     this.promoter.start();
-    this.readLoop = this.runReadLoop();
+    this.reader = new StreamReader({
+      reader: this.readerClient as RedisClient,
+      client: this.client as RedisClient,
+      keys: this.keys,
+      group: this.options.group,
+      consumer: this.name,
+      blockMs: this.options.blockMs,
+      startId: this.options.startId,
+      // Read in batches: while prefetched entries still queue for a handler slot, new ones can wait in Redis.
+      wanted: () => (this.paused || this.held.size > this.options.concurrency ? 0 : this.capacity - this.held.size),
+      active: () => this.state === 'running',
+      dispatch: (entries) => this.dispatch(entries),
+      onError,
+    });
+    await this.reader.start();
     this.emit('started');
   }
 
@@ -147,7 +140,7 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
 
   resume(): void {
     this.paused = false;
-    this.wakeReader();
+    this.reader?.wake();
   }
 
   /**
@@ -169,8 +162,7 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
     this.state = 'closing';
     const deadline = Date.now() + timeoutMs;
     await this.promoter?.stop();
-    this.wakeReader();
-    await this.interruptRead();
+    await this.reader?.stop();
     if (!(await this.waitHeldEmpty(deadline))) {
       // Drain timed out: abort what runs, skip what has not started; entries stay pending.
       this.abandoned = true;
@@ -196,78 +188,10 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
         this.reportError(err);
       }
     }
-    await closeQuietly(this.reader);
+    await closeQuietly(this.readerClient);
     if (this.ownsClient) await closeQuietly(this.client);
     this.state = 'closed';
     this.emit('closed');
-  }
-
-  // ---- reading -------------------------------------------------------------------------
-
-  private async runReadLoop(): Promise<void> {
-    const { group, blockMs } = this.options;
-    // Own pending entries first (a restart after a crash), then new ones.
-    let cursor = '0';
-    let failures = 0;
-    while (this.state === 'running') {
-      const free = this.capacity - this.held.size;
-      // Read in batches: while prefetched entries still queue for a handler slot, new ones can wait in Redis.
-      if (free <= 0 || this.paused || this.held.size > this.options.concurrency) {
-        await new Promise<void>((resolve) => {
-          this.slotWaiter = resolve;
-        });
-        continue;
-      }
-      try {
-        const reply = await (this.reader as RedisClient).sendCommand([
-          'XREADGROUP',
-          'GROUP',
-          group,
-          this.name,
-          'COUNT',
-          String(free),
-          'BLOCK',
-          String(blockMs),
-          'STREAMS',
-          this.keys.stream,
-          cursor,
-        ]);
-        failures = 0;
-        const entries = parseReadReply(reply);
-        if (cursor !== '>') cursor = entries.length === 0 ? '>' : (entries[entries.length - 1] as RawEntry).id;
-        if (entries.length > 0) this.dispatch(entries);
-      } catch (err) {
-        if (this.state !== 'running') break;
-        this.reportError(err);
-        if (/NOGROUP/.test(String((err as Error)?.message))) {
-          await ensureGroup(this.client as RedisClient, this.keys.stream, group, this.options.startId).catch(() => {});
-        }
-        // A reply lost in a disconnect may have delivered entries to our PEL: re-read them.
-        cursor = '0';
-        await sleep(reconnectDelayMs(failures++));
-      }
-    }
-  }
-
-  private wakeReader(): void {
-    const w = this.slotWaiter;
-    this.slotWaiter = undefined;
-    w?.();
-  }
-
-  /** Make a blocked XREADGROUP return now (CLIENT UNBLOCK), else wait up to blockMs for it. */
-  private async interruptRead(): Promise<void> {
-    let done = false;
-    const loop = this.readLoop?.finally(() => {
-      done = true;
-    });
-    while (!done && this.readerId) {
-      await (this.client as RedisClient).sendCommand(['CLIENT', 'UNBLOCK', this.readerId]).catch(() => {
-        this.readerId = undefined;
-      });
-      await Promise.race([loop, sleep(50)]);
-    }
-    await loop;
   }
 
   // ---- dispatch and handlers -----------------------------------------------------------
@@ -331,63 +255,35 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
     }
     const ctx = this.handlerContext(entry, held.abort);
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
     let outcome: Outcome<R>;
     try {
-      let result: R;
-      if (this.wrappers.length === 0 && this.options.timeoutMs === 0) {
-        // The common case, without promises of our own: a handler's plain value is used as is.
-        const value = this.options.handler(entry.payload, ctx);
-        result = isPromiseLike(value) ? await value : value;
-      } else {
-        const call = () => this.options.handler(entry.payload, ctx);
-        const work = this.wrappers.length === 0 ? Promise.resolve().then(call) : this.wrapped(call, entry);
-        if (this.options.timeoutMs > 0) {
-          result = await new Promise<R>((resolve, reject) => {
-            timer = setTimeout(() => {
-              const err = new TimeoutError(
-                `handler exceeded timeoutMs=${this.options.timeoutMs} for entry ${entry.id}`,
-              );
-              held.abort.abort(err);
-              reject(err);
-            }, this.options.timeoutMs);
-            work.then(resolve, reject);
-          });
-        } else {
-          result = await work;
-        }
-      }
+      const result = await runHandler(
+        this.options.handler,
+        entry,
+        ctx,
+        held.abort,
+        this.options.timeoutMs,
+        this.wrappers,
+      );
       outcome = this.outcome(entry, 'ok', undefined, performance.now() - started);
       outcome.result = result;
     } catch (err) {
       outcome = this.outcome(entry, 'failed', toError(err), performance.now() - started);
     } finally {
-      clearTimeout(timer);
       this.release(entry.id);
     }
     if (outcome.status === 'failed') this.emit('failed', outcome);
     this.finish(outcome);
   }
 
-  /** The handler call inside every plugin's `wrap` (the first plugin is the outermost). */
-  private wrapped(call: () => R | Promise<R>, entry: Entry<T>): Promise<R> {
-    let run = () => Promise.resolve().then(call);
-    for (let i = this.wrappers.length - 1; i >= 0; i--) {
-      const { wrap } = this.wrappers[i] as { wrap: <X>(run: () => Promise<X>, entry: Entry) => Promise<X> };
-      const inner = run;
-      run = () => wrap(inner, entry as Entry);
-    }
-    return run();
-  }
-
   private release(id: string): void {
     this.held.delete(id);
-    if (this.slotWaiter === undefined || this.wakeScheduled) return;
+    if (!this.reader?.waiting || this.wakeScheduled) return;
     // Wake the reader after every handler finishing in this tick is done: one bigger read, not many small ones.
     this.wakeScheduled = true;
     setImmediate(() => {
       this.wakeScheduled = false;
-      this.wakeReader();
+      this.reader?.wake();
     });
   }
 
@@ -417,12 +313,12 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
   /** Plugins decide and record; dead outcomes get their dead letter; then the batch settles. */
   private finish(outcome: Outcome<R>): void {
     const plugins = this.options.use;
-    for (const p of plugins) p.decide?.(outcome as Outcome);
+    for (const p of plugins) if (p.decide) this.guard(p.name, () => p.decide?.(outcome as Outcome));
     if (outcome.status === 'dead') {
       outcome.ack = true;
       outcome.writes.push({ op: 'xadd', key: 'dlq', fields: deadLetterFields(outcome as Outcome, this.options.group) });
     }
-    for (const p of plugins) p.record?.(outcome as Outcome);
+    for (const p of plugins) if (p.record) this.guard(p.name, () => p.record?.(outcome as Outcome));
     if (!outcome.ack && outcome.writes.length === 0) {
       // Failed and left pending (no retry policy): nothing to write; recovery or a restart re-delivers it.
       this.known.delete(outcome.entry.id);
@@ -475,7 +371,7 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
       deadLetter: (raw: RawEntry, reason: DeadReason, error: Error, deliveries?: number) => {
         if (this.known.has(raw.id)) return;
         this.known.add(raw.id);
-        const entry = safeDecode(this.options.stream, raw, this.options, deliveries);
+        const entry = safeDecode(this.options.stream, raw, this.options.codec, deliveries);
         this.finish(this.outcome(entry, 'dead', error, 0, reason));
       },
       flush: () => (this.settler as Settler).drain(),
@@ -489,6 +385,17 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
         return self.state !== 'running';
       },
     };
+  }
+
+  /** A plugin hook that throws is reported; the outcome still settles (a bug in a plugin must not stall the consumer). */
+  private guard(plugin: string, hook: () => void): void {
+    try {
+      hook();
+    } catch (err) {
+      this.reportError(
+        new SluiceError('ERR_SLUICE_PLUGIN', `plugin ${plugin} threw: ${toError(err).message}`, { cause: err }),
+      );
+    }
   }
 
   /** eventemitter3 does not throw on an unheard `error`: log it so it never vanishes. */
@@ -505,33 +412,4 @@ export class Consumer<T = unknown, R = unknown> extends EventEmitter<ConsumerEve
     }
     return true;
   }
-}
-
-function safeDecode(
-  stream: string,
-  raw: RawEntry,
-  opts: { codec: ResolvedConsumerOptions<unknown, unknown>['codec'] },
-  deliveries?: number,
-): Entry {
-  try {
-    return decodeEntry(stream, raw, opts.codec, deliveries);
-  } catch {
-    return undecodedEntry(stream, raw, deliveries);
-  }
-}
-
-function isPromiseLike<X>(value: X | PromiseLike<X>): value is PromiseLike<X> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as PromiseLike<X>).then === 'function'
-  );
-}
-
-function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
