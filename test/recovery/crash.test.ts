@@ -1,28 +1,15 @@
 // Crash recovery with real processes: kill -9 a worker holding 1,000 entries, SIGSTOP one
 // mid-handler. Nothing may be lost; work done twice is counted and reported; a worker that
 // wakes after its entries were reclaimed must have every late outcome fenced.
-import { openConnection, Producer, type RedisClient, streamKeys } from '@sluice/core';
+import { Producer, streamKeys } from '@sluice/core';
 import { sleep, until } from '@sluice/testing';
-import { useRedis } from '@sluice/testing/vitest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Fleet, pendingBy, readLog, readResults, tally } from './fleet.js';
+import { describe, expect, it } from 'vitest';
+import { pendingBy, readLog, readResults, tally, useFleet } from './fleet.js';
 
-let fleet: Fleet;
-let redis: RedisClient;
-let prefix: string;
-let url: string;
-beforeEach(async () => {
-  ({ url, prefix } = useRedis('crash'));
-  ({ client: redis } = await openConnection({ url }, () => {}));
-  fleet = new Fleet(url);
-});
-afterEach(async () => {
-  await fleet.killAll();
-  await redis.close();
-});
+const env = useFleet('crash');
 
 async function publish(payloads: unknown[]): Promise<string[]> {
-  const producer = new Producer({ url, prefix });
+  const producer = new Producer({ url: env.url, prefix: env.prefix });
   try {
     return await producer.publishMany('jobs', payloads);
   } finally {
@@ -32,14 +19,14 @@ async function publish(payloads: unknown[]): Promise<string[]> {
 
 describe('a worker killed with SIGKILL', () => {
   it('loses none of the 1,000 entries it held while two others finish all 10,000', async () => {
-    const keys = streamKeys('jobs', prefix);
+    const keys = streamKeys('jobs', env.prefix);
     const minIdleMs = 2_000;
     const recovery = { minIdleMs, claimIntervalMs: 250, keepaliveIntervalMs: 500 };
     const total = 10_000;
     await publish(Array.from({ length: total }, (_, n) => ({ n })));
 
-    const doomed = fleet.start({
-      prefix,
+    const doomed = env.fleet.start({
+      prefix: env.prefix,
       consumer: 'doomed',
       concurrency: 500,
       prefetch: 500,
@@ -48,30 +35,36 @@ describe('a worker killed with SIGKILL', () => {
     });
     await doomed.ready();
     await until(
-      async () => (await pendingBy(redis, keys.stream)).get('doomed') === 1_000,
+      async () => (await pendingBy(env.redis, keys.stream)).get('doomed') === 1_000,
       20_000,
       'doomed to hold 1,000',
     );
-    const survivors = [0, 1].map(() => fleet.start({ prefix, concurrency: 50, prefetch: 50, sleepMs: 1, recovery }));
+    const survivors = [0, 1].map(() =>
+      env.fleet.start({ prefix: env.prefix, concurrency: 50, prefetch: 50, sleepMs: 1, recovery }),
+    );
     await Promise.all(survivors.map((w) => w.ready()));
-    await until(async () => Number(await redis.sendCommand(['XLEN', keys.results])) >= 1_000, 30_000, 'survivors busy');
+    await until(
+      async () => Number(await env.redis.sendCommand(['XLEN', keys.results])) >= 1_000,
+      30_000,
+      'survivors busy',
+    );
 
-    const held = (await pendingBy(redis, keys.stream)).get('doomed');
+    const held = (await pendingBy(env.redis, keys.stream)).get('doomed');
     doomed.signal('SIGKILL');
     const killedAt = Date.now();
     await doomed.exited;
 
     await until(
-      async () => Number(await redis.sendCommand(['XLEN', keys.results])) >= total,
+      async () => Number(await env.redis.sendCommand(['XLEN', keys.results])) >= total,
       minIdleMs + 60_000,
       'every entry to have a result',
     );
     const recoveredMs = Date.now() - killedAt;
-    await until(async () => Number((await redis.sendCommand<[number]>(['XPENDING', keys.stream, 'g']))[0]) === 0);
+    await until(async () => Number((await env.redis.sendCommand<[number]>(['XPENDING', keys.stream, 'g']))[0]) === 0);
 
-    const results = await readResults(redis, keys.results);
+    const results = await readResults(env.redis, keys.results);
     const perEntry = tally(results.map((r) => r.n));
-    const log = await readLog(redis, prefix);
+    const log = await readLog(env.redis, env.prefix);
     const starts = log.filter((r) => r.e === 'start').length;
     const done = tally(log.filter((r) => r.e === 'done').map((r) => r.n));
     const duplicates = [...done.values()].reduce((sum, k) => sum + k - 1, 0);
@@ -97,19 +90,34 @@ describe('a worker killed with SIGKILL', () => {
 
 describe('a worker paused with SIGSTOP mid-handler', () => {
   it('has its entries reclaimed and finished elsewhere, and every late outcome fenced after SIGCONT', async () => {
-    const keys = streamKeys('jobs', prefix);
+    const keys = streamKeys('jobs', env.prefix);
     const recovery = { minIdleMs: 1_500, claimIntervalMs: 200, keepaliveIntervalMs: 300 };
     const total = 200;
     await publish(Array.from({ length: total }, (_, n) => ({ n })));
-    const paused = fleet.start({ prefix, consumer: 'paused', concurrency: 10, prefetch: 10, sleepMs: 1_500, recovery });
+    const paused = env.fleet.start({
+      prefix: env.prefix,
+      consumer: 'paused',
+      concurrency: 10,
+      prefetch: 10,
+      sleepMs: 1_500,
+      recovery,
+    });
     await paused.ready();
-    await until(async () => (await pendingBy(redis, keys.stream)).get('paused') === 20, 20_000, 'paused to hold 20');
-    await until(async () => (await readLog(redis, prefix)).filter((r) => r.e === 'start').length === 10);
+    await until(
+      async () => (await pendingBy(env.redis, keys.stream)).get('paused') === 20,
+      20_000,
+      'paused to hold 20',
+    );
+    await until(async () => (await readLog(env.redis, env.prefix)).filter((r) => r.e === 'start').length === 10);
     paused.signal('SIGSTOP');
-    const rescuer = fleet.start({ prefix, consumer: 'rescuer', concurrency: 20, sleepMs: 5, recovery });
+    const rescuer = env.fleet.start({ prefix: env.prefix, consumer: 'rescuer', concurrency: 20, sleepMs: 5, recovery });
     await rescuer.ready();
-    await until(async () => Number(await redis.sendCommand(['XLEN', keys.results])) >= total, 30_000, 'all results');
-    expect((await pendingBy(redis, keys.stream)).get('paused')).toBeUndefined();
+    await until(
+      async () => Number(await env.redis.sendCommand(['XLEN', keys.results])) >= total,
+      30_000,
+      'all results',
+    );
+    expect((await pendingBy(env.redis, keys.stream)).get('paused')).toBeUndefined();
 
     paused.signal('SIGCONT');
     // 10 handlers were mid-sleep, 10 more were queued: all 20 outcomes must be fenced.
@@ -118,9 +126,9 @@ describe('a worker paused with SIGSTOP mid-handler', () => {
     await paused.exited;
     const stats = paused.events.find((e) => e.event === 'stats')?.stats as { fenced: number; lost: number };
 
-    const results = await readResults(redis, keys.results);
+    const results = await readResults(env.redis, keys.results);
     const perEntry = tally(results.map((r) => r.n));
-    const done = tally((await readLog(redis, prefix)).filter((r) => r.e === 'done').map((r) => r.n));
+    const done = tally((await readLog(env.redis, env.prefix)).filter((r) => r.e === 'done').map((r) => r.n));
     const duplicates = [...done.values()].reduce((sum, k) => sum + k - 1, 0);
     console.log(
       `[sigstop] results: ${results.length}, fenced on wake: ${paused.count('fenced')}, ` +
@@ -130,7 +138,7 @@ describe('a worker paused with SIGSTOP mid-handler', () => {
     expect(perEntry.size).toBe(total);
     expect(results.some((r) => r.consumer === 'paused')).toBe(false);
     expect(stats.fenced).toBe(20);
-    expect(Number((await redis.sendCommand<[number]>(['XPENDING', keys.stream, 'g']))[0])).toBe(0);
+    expect(Number((await env.redis.sendCommand<[number]>(['XPENDING', keys.stream, 'g']))[0])).toBe(0);
     await sleep(0);
   });
 });

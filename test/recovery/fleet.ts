@@ -2,8 +2,10 @@
 // what they recorded. Every process a Fleet spawned is killed by `killAll()` (afterEach).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { RedisClient } from '@sluice/core';
+import { openConnection, type RedisClient } from '@sluice/core';
 import { until } from '@sluice/testing';
+import { useRedis } from '@sluice/testing/vitest';
+import { afterEach, beforeEach } from 'vitest';
 
 const WORKER = fileURLToPath(new URL('./fixtures/worker.mjs', import.meta.url));
 
@@ -140,4 +142,27 @@ export async function pendingBy(redis: RedisClient, stream: string, group = 'g')
     group,
   ]);
   return new Map((reply[3] ?? []).map(([c, n]) => [c, Number(n)]));
+}
+
+export interface FleetEnv {
+  fleet: Fleet;
+  /** A raw client for setting up and checking Redis state. */
+  redis: RedisClient;
+  prefix: string;
+  url: string;
+}
+
+/** Per test: the suite's Redis with a fresh prefix, a raw client, and a Fleet whose workers are all killed afterwards. */
+export function useFleet(label: string): FleetEnv {
+  const env = {} as FleetEnv;
+  beforeEach(async () => {
+    ({ url: env.url, prefix: env.prefix } = useRedis(label));
+    env.redis = (await openConnection({ url: env.url }, () => {})).client;
+    env.fleet = new Fleet(env.url);
+  });
+  afterEach(async () => {
+    await env.fleet.killAll();
+    await env.redis.close();
+  });
+  return env;
 }

@@ -1,41 +1,32 @@
 // Replay while consumers run: 500 dead letters go back, each is processed exactly once, the
 // DLQ ends empty, and replaying again (or twice at once) replays nothing more.
 import { replay } from '@sluice/claim';
-import { openConnection, Producer, type RedisClient, streamKeys } from '@sluice/core';
+import { Producer, streamKeys } from '@sluice/core';
 import { until } from '@sluice/testing';
-import { useRedis } from '@sluice/testing/vitest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Fleet, readLog, readResults, tally } from './fleet.js';
+import { describe, expect, it } from 'vitest';
+import { readLog, readResults, tally, useFleet } from './fleet.js';
 
-let fleet: Fleet;
-let redis: RedisClient;
-let prefix: string;
-let url: string;
-beforeEach(async () => {
-  ({ url, prefix } = useRedis('replay'));
-  ({ client: redis } = await openConnection({ url }, () => {}));
-  fleet = new Fleet(url);
-});
-afterEach(async () => {
-  await fleet.killAll();
-  await redis.close();
-});
+const env = useFleet('replay');
 
 describe('replaying dead letters while consumers run', () => {
   it('processes each of 500 dead letters once, empties the DLQ, and a second replay replays nothing', async () => {
-    const keys = streamKeys('jobs', prefix);
+    const keys = streamKeys('jobs', env.prefix);
     const total = 500;
-    await redis.sendCommand(['SET', `${prefix}:test:broken`, '1']);
-    const workers = [0, 1].map(() => fleet.start({ prefix, concurrency: 20 }));
+    await env.redis.sendCommand(['SET', `${env.prefix}:test:broken`, '1']);
+    const workers = [0, 1].map(() => env.fleet.start({ prefix: env.prefix, concurrency: 20 }));
     await Promise.all(workers.map((w) => w.ready()));
-    const producer = new Producer({ url, prefix });
+    const producer = new Producer({ url: env.url, prefix: env.prefix });
     const ids = await producer.publishMany(
       'jobs',
       Array.from({ length: total }, (_, n) => ({ n, kind: 'broken-while-flagged' })),
     );
-    await until(async () => Number(await redis.sendCommand(['XLEN', keys.dlq])) === total, 30_000, '500 dead letters');
+    await until(
+      async () => Number(await env.redis.sendCommand(['XLEN', keys.dlq])) === total,
+      30_000,
+      '500 dead letters',
+    );
 
-    await redis.sendCommand(['DEL', `${prefix}:test:broken`]);
+    await env.redis.sendCommand(['DEL', `${env.prefix}:test:broken`]);
     const progress: number[] = [];
     // Two replays at once, while new work also arrives: no dead letter may go back twice.
     const fresh = producer.publishMany(
@@ -43,28 +34,28 @@ describe('replaying dead letters while consumers run', () => {
       Array.from({ length: 200 }, (_, n) => ({ n: 1_000 + n })),
     );
     const [a, b] = await Promise.all([
-      replay(redis, 'jobs', { prefix, batchSize: 50, onProgress: (p) => progress.push(p.replayed) }),
-      replay(redis, 'jobs', { prefix, batchSize: 64 }),
+      replay(env.redis, 'jobs', { prefix: env.prefix, batchSize: 50, onProgress: (p) => progress.push(p.replayed) }),
+      replay(env.redis, 'jobs', { prefix: env.prefix, batchSize: 64 }),
     ]);
     await fresh;
     await producer.close();
     expect(a.replayed + b.replayed).toBe(total);
     expect(progress.length).toBeGreaterThan(1);
-    expect(Number(await redis.sendCommand(['XLEN', keys.dlq]))).toBe(0);
+    expect(Number(await env.redis.sendCommand(['XLEN', keys.dlq]))).toBe(0);
 
     await until(
-      async () => (await readResults(redis, keys.results)).filter((r) => r.status === 'ok').length === total + 200,
+      async () => (await readResults(env.redis, keys.results)).filter((r) => r.status === 'ok').length === total + 200,
       30_000,
       'replayed and fresh entries done',
     );
-    const results = await readResults(redis, keys.results);
+    const results = await readResults(env.redis, keys.results);
     const ok = tally(results.filter((r) => r.status === 'ok').map((r) => r.n));
     for (let n = 0; n < total; n++) expect(ok.get(String(n))).toBe(1);
-    const done = tally((await readLog(redis, prefix)).filter((r) => r.e === 'done').map((r) => r.n));
+    const done = tally((await readLog(env.redis, env.prefix)).filter((r) => r.e === 'done').map((r) => r.n));
     expect([...done.values()].every((k) => k === 1)).toBe(true);
 
-    expect(await replay(redis, 'jobs', { prefix })).toEqual({ replayed: 0, skipped: 0 });
-    const origins = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', keys.stream, '-', '+']);
+    expect(await replay(env.redis, 'jobs', { prefix: env.prefix })).toEqual({ replayed: 0, skipped: 0 });
+    const origins = await env.redis.sendCommand<Array<[string, string[]]>>(['XRANGE', keys.stream, '-', '+']);
     const replayedOrigins = origins.map(([, f]) => f[f.indexOf('origin') + 1]).filter((o) => o && ids.includes(o));
     expect(new Set(replayedOrigins).size).toBe(total);
     expect(replayedOrigins.length).toBe(total);

@@ -1,38 +1,25 @@
 // Retries in a real worker: fail twice then succeed (backoff observed between attempts),
 // NonRetryableError straight to the DLQ, a handler timeout counted as a failed attempt.
-import { openConnection, Producer, type RedisClient, streamKeys } from '@sluice/core';
+import { Producer, streamKeys } from '@sluice/core';
 import { until } from '@sluice/testing';
-import { useRedis } from '@sluice/testing/vitest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Fleet, readLog, readResults } from './fleet.js';
+import { describe, expect, it } from 'vitest';
+import { readLog, readResults, useFleet } from './fleet.js';
 
-let fleet: Fleet;
-let redis: RedisClient;
-let prefix: string;
-let url: string;
-beforeEach(async () => {
-  ({ url, prefix } = useRedis('retry'));
-  ({ client: redis } = await openConnection({ url }, () => {}));
-  fleet = new Fleet(url);
-});
-afterEach(async () => {
-  await fleet.killAll();
-  await redis.close();
-});
+const env = useFleet('retry');
 
 describe('retries in a worker process', () => {
   it('finishes fail-twice on attempt 3 after the backoff, dead-letters non-retryable at once and timeouts when exhausted', async () => {
-    const keys = streamKeys('jobs', prefix);
+    const keys = streamKeys('jobs', env.prefix);
     const backoffMs = 400;
-    const worker = fleet.start({
-      prefix,
+    const worker = env.fleet.start({
+      prefix: env.prefix,
       concurrency: 5,
       timeoutMs: 300,
       promoteIntervalMs: 50,
       recovery: { attempts: 3, backoffMs },
     });
     await worker.ready();
-    const producer = new Producer({ url, prefix });
+    const producer = new Producer({ url: env.url, prefix: env.prefix });
     const [flaky, bad, hang] = await producer.publishMany('jobs', [
       { n: 1, kind: 'fail-twice' },
       { n: 2, kind: 'non-retryable' },
@@ -41,13 +28,13 @@ describe('retries in a worker process', () => {
     ]);
     await producer.close();
 
-    await until(async () => Number(await redis.sendCommand(['XLEN', keys.dlq])) === 2, 30_000, 'two dead letters');
+    await until(async () => Number(await env.redis.sendCommand(['XLEN', keys.dlq])) === 2, 30_000, 'two dead letters');
     await until(
-      async () => (await readResults(redis, keys.results)).some((r) => r.n === '1' && r.status === 'ok'),
+      async () => (await readResults(env.redis, keys.results)).some((r) => r.n === '1' && r.status === 'ok'),
       30_000,
     );
 
-    const log = await readLog(redis, prefix);
+    const log = await readLog(env.redis, env.prefix);
     const starts = (n: number) => log.filter((r) => r.n === n && r.e === 'start');
     expect(starts(1).map((r) => r.attempt)).toEqual([1, 2, 3]);
     const gaps = starts(1)
@@ -58,7 +45,7 @@ describe('retries in a worker process', () => {
     expect(starts(2).map((r) => r.attempt)).toEqual([1]);
     expect(starts(3).map((r) => r.attempt)).toEqual([1, 2, 3]);
 
-    const dlq = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', keys.dlq, '-', '+']);
+    const dlq = await env.redis.sendCommand<Array<[string, string[]]>>(['XRANGE', keys.dlq, '-', '+']);
     const letters = dlq.map(([, f]) =>
       Object.fromEntries(Array.from({ length: f.length / 2 }, (_, i) => [f[2 * i], f[2 * i + 1]])),
     );
@@ -71,7 +58,7 @@ describe('retries in a worker process', () => {
     expect(byOrigin.get(hang)).toMatchObject({ reason: 'attempts-exhausted', attempt: '3' });
     expect(byOrigin.get(hang)?.err).toMatch(/^TimeoutError/);
 
-    const results = await readResults(redis, keys.results);
+    const results = await readResults(env.redis, keys.results);
     const ok = results.filter((r) => r.status === 'ok');
     expect(ok.map((r) => [r.n, r.attempt]).sort()).toEqual([
       ['1', '3'],
@@ -80,6 +67,6 @@ describe('retries in a worker process', () => {
     const retried = results.filter((r) => r.status === 'failed').map((r) => r.n);
     expect(retried.sort()).toEqual(['1', '1', '3', '3']);
     expect(flaky).toBeDefined();
-    expect(Number(await redis.sendCommand(['ZCARD', keys.delayed]))).toBe(0);
+    expect(Number(await env.redis.sendCommand(['ZCARD', keys.delayed]))).toBe(0);
   });
 });
