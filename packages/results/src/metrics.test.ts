@@ -49,13 +49,15 @@ describe('sluiceMetrics', () => {
       return kind;
     };
 
-    // 4 entries stranded on a consumer that died: recovery() will reclaim them.
+    // 6 entries stranded on a consumer that died, 2 of them then trimmed away: recovery()
+    // reclaims 4 and acks (and counts) the 2 deleted ones.
     await h.redis.sendCommand(['XGROUP', 'CREATE', h.keys.stream, 'g', '0', 'MKSTREAM']);
-    await p.publishMany(
+    const stranded = await p.publishMany(
       'jobs',
-      Array.from({ length: 4 }, () => ({ kind: 'ok' })),
+      Array.from({ length: 6 }, () => ({ kind: 'ok' })),
     );
-    await h.redis.sendCommand(['XREADGROUP', 'GROUP', 'g', 'ghost', 'COUNT', '4', 'STREAMS', h.keys.stream, '>']);
+    await h.redis.sendCommand(['XREADGROUP', 'GROUP', 'g', 'ghost', 'COUNT', '6', 'STREAMS', h.keys.stream, '>']);
+    await h.redis.sendCommand(['XDEL', h.keys.stream, ...stranded.slice(4)]);
     const kinds: Array<[Job['kind'], number]> = [
       ['ok', 40],
       ['retry', 10],
@@ -95,7 +97,7 @@ describe('sluiceMetrics', () => {
     const o = { stream: 'other', group: 'g2' };
 
     // Counters: exact.
-    expect(sample(s, 'sluice_published_total', { stream: 'jobs' })).toBe(62);
+    expect(sample(s, 'sluice_published_total', { stream: 'jobs' })).toBe(64);
     expect(sample(s, 'sluice_published_total', { stream: 'other' })).toBe(2);
     expect(sample(s, 'sluice_processed_total', { ...j, status: 'ok' })).toBe(40 + 10 + 4);
     expect(sample(s, 'sluice_processed_total', { ...j, status: 'failed' })).toBe(10 + 5);
@@ -106,6 +108,7 @@ describe('sluiceMetrics', () => {
     expect(sample(s, 'sluice_dead_lettered_total', { ...j, reason: 'malformed' })).toBe(2);
     expect(sample(s, 'sluice_malformed_total', j)).toBe(2);
     expect(sample(s, 'sluice_reclaimed_total', j)).toBe(4);
+    expect(sample(s, 'sluice_deleted_pending_total', j)).toBe(2);
     expect(sample(s, 'sluice_fenced_total', j)).toBeUndefined();
     expect(sample(s, 'sluice_fenced_total', o)).toBe(1);
     expect(sample(s, 'sluice_processed_total', { ...o, status: 'ok' })).toBe(1);

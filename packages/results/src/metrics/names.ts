@@ -44,6 +44,12 @@ export const METRICS = {
     labels: ['stream', 'group'],
     help: 'Entries that did not decode (dead-lettered with reason malformed).',
   },
+  deletedPending: {
+    name: 'sluice_deleted_pending_total',
+    type: 'counter',
+    labels: ['stream', 'group'],
+    help: 'Pending entries found deleted (trimmed) from the stream: acked and counted, never handled.',
+  },
   handlerDuration: {
     name: 'sluice_handler_duration_seconds',
     type: 'histogram',

@@ -53,6 +53,7 @@ interface Bound {
   fenced: Slot;
   reclaimed: Slot;
   malformed: Slot;
+  deleted: Slot;
   dead: Map<string, Slot>;
 }
 
@@ -94,7 +95,7 @@ export class SluiceMetrics implements ConsumerPlugin, ProducerPlugin {
 
   start(ctx: PluginContext): void {
     const labels = { stream: ctx.keys.name, group: ctx.group };
-    const { processed, retries, fenced, reclaimed, malformed } = this.set;
+    const { processed, retries, fenced, reclaimed, malformed, deletedPending } = this.set;
     const b: Bound = {
       labels,
       processed: {
@@ -106,6 +107,7 @@ export class SluiceMetrics implements ConsumerPlugin, ProducerPlugin {
       fenced: fenced.slot(labels),
       reclaimed: reclaimed.slot(labels),
       malformed: malformed.slot(labels),
+      deleted: deletedPending.slot(labels),
       dead: new Map(),
     };
     this.bound.set(ctx.consumer, b);
@@ -115,6 +117,9 @@ export class SluiceMetrics implements ConsumerPlugin, ProducerPlugin {
     });
     ctx.on('malformed', () => {
       b.malformed.n++;
+    });
+    ctx.on('deleted', (ids) => {
+      b.deleted.n += ids.length;
     });
   }
 

@@ -14,6 +14,7 @@ export interface MetricSet {
   reclaimed: Tally<'stream' | 'group'>;
   fenced: Tally<'stream' | 'group'>;
   malformed: Tally<'stream' | 'group'>;
+  deletedPending: Tally<'stream' | 'group'>;
   handlerDuration: Histogram<'stream' | 'group'>;
   endToEnd: Histogram<'stream' | 'group'>;
   /** The streams and groups the gauges report. */
@@ -44,6 +45,7 @@ export function metricSet(register: Registry, opts: MetricSetOptions): MetricSet
     reclaimed: counter(METRICS.reclaimed),
     fenced: counter(METRICS.fenced),
     malformed: counter(METRICS.malformed),
+    deletedPending: counter(METRICS.deletedPending),
     handlerDuration: histogram(METRICS.handlerDuration, opts.durationBuckets),
     endToEnd: histogram(METRICS.endToEnd, opts.latencyBuckets),
     collector: new Collector(opts),
