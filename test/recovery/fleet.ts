@@ -2,7 +2,7 @@
 // what they recorded. Every process a Fleet spawned is killed by `killAll()` (afterEach).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { openConnection, type RedisClient } from '@sluice/core';
+import { fieldsToObject, openConnection, type RedisClient } from '@sluice/core';
 import { until } from '@sluice/testing';
 import { useRedis } from '@sluice/testing/vitest';
 import { afterEach, beforeEach } from 'vitest';
@@ -120,11 +120,7 @@ export interface ResultRow {
 /** Result entries (one per applied, acked outcome) the workers' settle scripts wrote. */
 export async function readResults(redis: RedisClient, resultsKey: string): Promise<ResultRow[]> {
   const rows = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', resultsKey, '-', '+']);
-  return rows.map(([, f]) => {
-    const o: Record<string, string> = {};
-    for (let i = 0; i + 1 < f.length; i += 2) o[f[i] as string] = f[i + 1] as string;
-    return o as unknown as ResultRow;
-  });
+  return rows.map(([, f]) => fieldsToObject(f) as unknown as ResultRow);
 }
 
 /** How many times each value occurs. */

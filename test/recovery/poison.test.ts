@@ -1,7 +1,7 @@
 // A poison entry kills every process that runs it. Workers are restarted like a supervisor
 // would; after maxDeliveries crashes the entry must be in the dead-letter stream, and every
 // other entry done.
-import { Producer, streamKeys } from '@sluice/core';
+import { fieldsToObject, Producer, streamKeys } from '@sluice/core';
 import { until } from '@sluice/testing';
 import { describe, expect, it } from 'vitest';
 import { readResults, tally, useFleet, type Worker, type WorkerConfig } from './fleet.js';
@@ -46,8 +46,7 @@ describe('a poison entry whose handler calls process.exit(1)', () => {
     const dlq = await env.redis.sendCommand<Array<[string, string[]]>>(['XRANGE', keys.dlq, '-', '+']);
     expect(dlq).toHaveLength(1);
     const fields = dlq[0]?.[1] ?? [];
-    const letter: Record<string, string> = {};
-    for (let i = 0; i < fields.length; i += 2) letter[fields[i] as string] = fields[i + 1] as string;
+    const letter = fieldsToObject(fields);
     const results = await readResults(env.redis, keys.results);
     const byEntry = tally(results.map((r) => r.n));
     console.log(`[poison] crashes: ${crashes}, dead letter: ${letter.reason} after ${letter.deliveries} deliveries`);

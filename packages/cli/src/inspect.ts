@@ -1,5 +1,5 @@
 // `sluice inspect <stream>`: length, groups (pending, lag, consumers), dead letters, delayed.
-import { closeQuietly, openConnection, type RedisClient, streamKeys } from '@sluice/core';
+import { closeQuietly, openConnection, type RedisClient, replyToObject, streamKeys } from '@sluice/core';
 
 export interface GroupInfo {
   name: string;
@@ -19,12 +19,6 @@ export interface StreamReport {
   results: number;
 }
 
-function pairs(reply: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = reply[i + 1];
-  return out;
-}
-
 export async function inspectStream(client: RedisClient, stream: string, prefix?: string): Promise<StreamReport> {
   const keys = streamKeys(stream, prefix);
   const [length, dlq, delayed, results] = await Promise.all([
@@ -37,7 +31,7 @@ export async function inspectStream(client: RedisClient, stream: string, prefix?
   if (Number(length) > 0 || (await client.sendCommand<number>(['EXISTS', keys.stream])) === 1) {
     const raw = await client.sendCommand<unknown[]>(['XINFO', 'GROUPS', keys.stream]);
     groups = raw.map((g) => {
-      const info = pairs(g);
+      const info = replyToObject(g);
       return {
         name: String(info.name),
         consumers: Number(info.consumers),

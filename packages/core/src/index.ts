@@ -47,7 +47,7 @@ export { PRODUCER_DEFAULTS, Producer } from './producer.js';
 export type { ProducerPlugin, WaitOptions } from './producer-plugin.js';
 export { validateProducerPlugins, withPluginHeaders } from './producer-plugin.js';
 export { jittered, PROMOTE_BATCH, Promoter } from './promoter.js';
-export { fieldsToObject, parseAutoClaimReply, parseRangeReply, parseReadReply } from './reply.js';
+export { fieldsToObject, parseAutoClaimReply, parseRangeReply, parseReadReply, replyToObject } from './reply.js';
 export type { ScheduleOptions } from './scheduler.js';
 export { dueTime } from './scheduler.js';
 export { Script } from './script.js';

@@ -49,6 +49,15 @@ export function parseAutoClaimReply(reply: Reply): { cursor: string; entries: Ra
   };
 }
 
+/** A flat [k, v, k, v] reply (RESP2) or a map (RESP3), e.g. XINFO's → object. */
+export function replyToObject(reply: unknown): Record<string, unknown> {
+  if (reply instanceof Map) return Object.fromEntries(reply);
+  if (!Array.isArray(reply)) return (reply ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = reply[i + 1];
+  return out;
+}
+
 /** Field/value list → object (last duplicate wins). */
 export function fieldsToObject(fields: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};

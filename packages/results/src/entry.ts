@@ -1,6 +1,6 @@
 // The result entry (wire format v1, docs/wire-format.md "Result entry"): one per outcome,
 // written by the settle script in the same call as the XACK.
-import { type Codec, errorMessage, type Outcome, type RawEntry, type Status } from '@sluice/core';
+import { type Codec, errorMessage, fieldsToObject, type Outcome, type RawEntry, type Status } from '@sluice/core';
 
 /** Field names of a result entry. */
 export const RESULT_FIELDS = {
@@ -94,8 +94,7 @@ export function resultFields(outcome: Outcome, group: string, codec: Codec, maxR
 export function parseResultEntry<R = unknown>(raw: RawEntry, codec: Codec): ResultEntry<R> | undefined {
   const f = raw.fields;
   if (!f) return undefined;
-  const v: Record<string, string> = {};
-  for (let i = 0; i + 1 < f.length; i += 2) v[f[i] as string] = f[i + 1] as string;
+  const v = fieldsToObject(f);
   const id = v[F.id];
   const status = v[F.status];
   if (id === undefined || (status !== 'ok' && status !== 'failed' && status !== 'dead')) return undefined;

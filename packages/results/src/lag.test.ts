@@ -1,6 +1,6 @@
 // sluice_group_lag against the truth (entries after the group's last-delivered-id, counted
 // with XRANGE) through XDEL and trimming, where Redis 7.0's XINFO lag is null or too high.
-import { type RedisClient, streamKeys } from '@sluice/core';
+import { type RedisClient, replyToObject, streamKeys } from '@sluice/core';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { countAfterScript, groupLag, lagFromInfo } from './metrics/lag.js';
@@ -8,15 +8,10 @@ import { sluiceMetrics } from './metrics/plugin.js';
 import { type Harness, harness } from './test-util/harness.js';
 import { parseProm, sample } from './test-util/prom.js';
 
-function record(reply: unknown): Record<string, unknown> {
-  const a = reply as unknown[];
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < a.length; i += 2) out[String(a[i])] = a[i + 1];
-  return out;
-}
-
 async function truth(redis: RedisClient, key: string, group: string): Promise<{ lag: number; xinfo: unknown }> {
-  const g = (await redis.sendCommand<unknown[]>(['XINFO', 'GROUPS', key])).map(record).find((x) => x.name === group);
+  const g = (await redis.sendCommand<unknown[]>(['XINFO', 'GROUPS', key]))
+    .map(replyToObject)
+    .find((x) => x.name === group);
   const after = await redis.sendCommand<unknown[]>(['XRANGE', key, `(${g?.['last-delivered-id']}`, '+']);
   return { lag: after.length, xinfo: g?.lag };
 }

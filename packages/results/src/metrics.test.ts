@@ -3,7 +3,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { recovery } from '@sluice/claim';
-import { NonRetryableError, type RedisClient, streamKeys } from '@sluice/core';
+import { NonRetryableError, type RedisClient, replyToObject, streamKeys } from '@sluice/core';
 import { Registry } from 'prom-client';
 import { createClient } from 'redis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,13 +15,6 @@ import { type Harness, harness, until } from './test-util/harness.js';
 import { httpGet, parseProm, sample } from './test-util/prom.js';
 
 type Job = { kind: 'ok' | 'retry' | 'exhaust' | 'fatal' | 'steal' | 'fail' };
-
-function record(reply: unknown): Record<string, unknown> {
-  const a = reply as unknown[];
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < a.length; i += 2) out[String(a[i])] = a[i + 1];
-  return out;
-}
 
 describe('sluiceMetrics', () => {
   let h: Harness;
@@ -133,11 +126,11 @@ describe('sluiceMetrics', () => {
       const [pending, oldest] = await h.redis.sendCommand<[number, string | null]>(['XPENDING', keys.stream, group]);
       expect(sample(s, 'sluice_group_pending', labels)).toBe(Number(pending));
       const groupInfo = (await h.redis.sendCommand<unknown[]>(['XINFO', 'GROUPS', keys.stream]))
-        .map(record)
+        .map(replyToObject)
         .find((g) => g.name === group);
       expect(sample(s, 'sluice_group_lag', labels)).toBe(Number(groupInfo?.lag));
       const consumers = (await h.redis.sendCommand<unknown[]>(['XINFO', 'CONSUMERS', keys.stream, group]))
-        .map(record)
+        .map(replyToObject)
         .filter((c) => Number(c.idle) < 60_000).length;
       expect(sample(s, 'sluice_consumers', labels)).toBe(consumers);
       const [sec] = await h.redis.sendCommand<[string, string]>(['TIME']);

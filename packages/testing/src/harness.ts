@@ -3,9 +3,11 @@
 import {
   Consumer,
   type ConsumerOptions,
+  fieldsToObject,
   openConnection,
   Producer,
   type ProducerOptions,
+  parseRangeReply,
   type RedisClient,
   type StreamKeys,
   streamKeys,
@@ -60,12 +62,8 @@ export async function harness(label?: string, stream = 'jobs'): Promise<Harness>
       return track(c);
     },
     async range(key) {
-      const rows = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', key, '-', '+']);
-      return rows.map(([id, fields]) => {
-        const f: Record<string, string> = {};
-        for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] as string] = fields[i + 1] as string;
-        return { id, f };
-      });
+      const rows = parseRangeReply(await redis.sendCommand(['XRANGE', key, '-', '+']));
+      return rows.map(({ id, fields }) => ({ id, f: fieldsToObject(fields ?? []) }));
     },
     async pending(group = 'g') {
       const reply = await redis.sendCommand<[number]>(['XPENDING', keys.stream, group]);

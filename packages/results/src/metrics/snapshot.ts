@@ -1,5 +1,5 @@
 // One round of reads per stream (pipelined on one connection) that every gauge of a scrape shares.
-import type { RedisClient, StreamKeys } from '@sluice/core';
+import { type RedisClient, type StreamKeys, replyToObject as toRecord } from '@sluice/core';
 import { idMs } from '../ids.js';
 import { groupLag } from './lag.js';
 
@@ -31,17 +31,6 @@ export interface SnapshotOptions {
   lagScanLimit: number;
 }
 
-type Rec = Record<string, unknown>;
-
-/** A flat [k, v, k, v] reply (RESP2) or a map (RESP3) → object. */
-export function toRecord(reply: unknown): Rec {
-  if (reply instanceof Map) return Object.fromEntries(reply);
-  if (!Array.isArray(reply)) return (reply ?? {}) as Rec;
-  const out: Rec = {};
-  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = reply[i + 1];
-  return out;
-}
-
 const noSuchKey = (err: unknown) => {
   if (/no such key|NOGROUP/i.test(String((err as Error)?.message))) return undefined;
   throw err;
@@ -68,7 +57,7 @@ export async function snapshotStream(target: StreamTarget, opts: SnapshotOptions
   const nowMs = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
   const s = toRecord(info);
   const length = Number(s.length ?? 0);
-  const byName = new Map<string, Rec>();
+  const byName = new Map<string, Record<string, unknown>>();
   for (const g of infoGroups ?? []) {
     const rec = toRecord(g);
     byName.set(String(rec.name), rec);
