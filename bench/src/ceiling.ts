@@ -2,6 +2,7 @@
 // One EVALSHA of up to 500 XADDs per call; XREADGROUP COUNT 500 + one EVALSHA per batch.
 import { createHash } from 'node:crypto';
 import type { RedisClientType } from 'redis';
+import { readGroupRaw } from './env.js';
 import type { BenchPayload } from './payload.js';
 
 const BATCH = 500;
@@ -86,20 +87,7 @@ export async function ceilingConsume(
   const ackSha = sha(resultsKey ? ACK_RESULT : ACK);
   let done = 0;
   while (done < total) {
-    const reply = (await client.sendCommand([
-      'XREADGROUP',
-      'GROUP',
-      group,
-      consumer,
-      'COUNT',
-      String(BATCH),
-      'BLOCK',
-      '1000',
-      'STREAMS',
-      key,
-      '>',
-    ])) as [string, [string, string[]][]][] | null;
-    const entries = reply?.[0]?.[1] ?? [];
+    const entries = await readGroupRaw(client, key, group, consumer, BATCH, 1000);
     if (entries.length === 0) continue;
     const args = resultsKey
       ? ['EVALSHA', ackSha, '2', key, resultsKey, group, consumer]

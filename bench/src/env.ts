@@ -80,3 +80,28 @@ export function ioredisOptions(url: string): {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** One raw XREADGROUP of new entries, as [id, fields] pairs (the ceiling and the raw latency baseline). */
+export async function readGroupRaw(
+  client: RedisClientType,
+  key: string,
+  group: string,
+  consumer: string,
+  count: number,
+  blockMs: number,
+): Promise<[string, string[]][]> {
+  const reply = (await client.sendCommand([
+    'XREADGROUP',
+    'GROUP',
+    group,
+    consumer,
+    'COUNT',
+    String(count),
+    'BLOCK',
+    String(blockMs),
+    'STREAMS',
+    key,
+    '>',
+  ])) as [string, [string, string[]][]][] | null;
+  return reply?.[0]?.[1] ?? [];
+}

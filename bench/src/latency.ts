@@ -2,7 +2,7 @@
 // publish() to the handler starting, and to the outcome being settled (acked).
 import { Consumer, Producer, streamKeys } from '@sluice/core';
 import type { RedisClientType } from 'redis';
-import { type BenchEnv, rawClient, sleep } from './env.js';
+import { type BenchEnv, rawClient, readGroupRaw, sleep } from './env.js';
 import type { BenchPayload } from './payload.js';
 
 export interface Percentiles {
@@ -144,20 +144,7 @@ export async function rawLatencyRow(
     loops.push(
       (async () => {
         while (!stopped) {
-          const reply = (await reader.sendCommand([
-            'XREADGROUP',
-            'GROUP',
-            'g',
-            `c${i}`,
-            'COUNT',
-            '100',
-            'BLOCK',
-            '100',
-            'STREAMS',
-            key,
-            '>',
-          ])) as [string, [string, string[]][]][] | null;
-          const entries = reply?.[0]?.[1] ?? [];
+          const entries = await readGroupRaw(reader, key, 'g', `c${i}`, 100, 100);
           if (entries.length === 0) continue;
           const ats: number[] = [];
           for (const [, fields] of entries) {
