@@ -40,6 +40,9 @@ return redis.call('XACK', KEYS[1], group, unpack(ids))
 `;
 
 const sha = (source: string) => createHash('sha1').update(source).digest('hex');
+/** The ack scripts' SHAs, for callers that build their own EVALSHA (settle-cost.ts). */
+export const ACK_SHA = sha(ACK);
+export const ACK_RESULT_SHA = sha(ACK_RESULT);
 
 export async function loadCeilingScripts(client: RedisClientType): Promise<void> {
   for (const source of [PRODUCE, ACK, ACK_RESULT]) await client.sendCommand(['SCRIPT', 'LOAD', source]);

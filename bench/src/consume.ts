@@ -1,12 +1,15 @@
-// Rows 2 and 3, consume+ack (+ result): a pre-filled backlog drained by Sluice, BullMQ and
+// The consume rows, consume+ack (+ result): a pre-filled backlog drained by Sluice, BullMQ and
 // the raw ceiling. The clock runs from start to the last ack.
-import { Consumer, type ConsumerPlugin, streamKeys } from '@sluice/core';
+import { Consumer, type ConsumerPlugin } from '@sluice/core';
+import { streamKeys } from '@sluice/core/plugin';
 import { RESULTS_PLUGIN_DEFAULTS, results } from '@sluice/results';
 import { Queue, Worker } from 'bullmq';
 import { ceilingConsume, fillStream, loadCeilingScripts } from './ceiling.js';
+import { startClock, timedDrain } from './clock.js';
 import { type BenchEnv, ioredisOptions, rawClient } from './env.js';
 import type { BenchPayload } from './payload.js';
-import { rate } from './produce.js';
+import type { RowContext } from './row.js';
+import type { Sample } from './sample.js';
 
 const STREAM = 'bench';
 const GROUP = 'g';
@@ -35,21 +38,19 @@ async function expectDrained(env: BenchEnv, key: string, count: number, what: st
     throw new Error(`${what}: ${pending} still pending, ${read}/${count} read`);
 }
 
-/** Called around the timed part only (the profiler uses them to leave the fill out). */
-export interface TimedHooks {
-  started?(): Promise<void>;
-  stopped?(): Promise<void>;
+export interface SluiceConsumeOptions {
+  /** Key prefix label (shows in MONITOR). */
+  label: string;
+  /** Plugins, made fresh for every run. @defaultValue none */
+  use?: () => ConsumerPlugin[];
+  /** The plugins write result entries: check them afterwards. @defaultValue false */
+  writesResults?: boolean;
 }
 
-export async function sluiceConsume(
-  env: BenchEnv,
-  payloads: readonly BenchPayload[],
-  withResults: boolean,
-  hooks: TimedHooks = {},
-  prefetch = 0,
-): Promise<number> {
-  const { prefix, key } = await filled(env, withResults ? 'res' : 'con', payloads);
-  const use: ConsumerPlugin[] = withResults ? [results()] : [];
+/** A Sluice Consumer (concurrency 100, `--prefetch`) drains the backlog with `async (p) => p.n`. */
+export async function sluiceConsume(ctx: RowContext, o: SluiceConsumeOptions): Promise<Sample> {
+  const { env, data, opts, hooks } = ctx;
+  const { prefix, key } = await filled(env, o.label, data);
   const consumer = new Consumer<BenchPayload, number>({
     url: env.url,
     prefix,
@@ -57,28 +58,20 @@ export async function sluiceConsume(
     group: GROUP,
     startId: '0',
     concurrency: CONCURRENCY,
-    ...(prefetch > 0 ? { prefetch } : {}),
-    use,
+    ...(opts.prefetch > 0 ? { prefetch: opts.prefetch } : {}),
+    use: o.use?.() ?? [],
     handler: async (payload) => payload.n,
   });
-  let settled = 0;
-  const done = new Promise<void>((resolve) => {
-    consumer.on('settled', () => {
-      if (++settled === payloads.length) resolve();
-    });
-  });
-  await hooks.started?.();
-  const started = performance.now();
-  await consumer.start();
-  await done;
-  const ms = performance.now() - started;
-  await hooks.stopped?.();
-  await consumer.close();
-  await expectDrained(env, key, payloads.length, `sluice consume${withResults ? '+result' : ''}`);
-  if (withResults) await expectResults(env, streamKeys(STREAM, prefix).results, payloads.length);
+  const sample = await timedDrain(consumer, data.length, env.nodes, hooks);
+  await expectDrained(env, key, data.length, `sluice ${o.label}`);
+  if (o.writesResults) await expectResults(env, streamKeys(STREAM, prefix).results, data.length);
   await env.cleanup(prefix);
-  return rate(payloads.length, ms);
+  return sample;
 }
+
+export const sluiceConsumeAck = (ctx: RowContext) => sluiceConsume(ctx, { label: 'con' });
+export const sluiceConsumeResult = (ctx: RowContext) =>
+  sluiceConsume(ctx, { label: 'res', use: () => [results()], writesResults: true });
 
 /** Result entries are capped (MAXLEN ~ resultsMaxLen), as results() does by default. */
 async function expectResults(env: BenchEnv, key: string, count: number): Promise<void> {
@@ -87,16 +80,16 @@ async function expectResults(env: BenchEnv, key: string, count: number): Promise
   if (len < least || len > count) throw new Error(`results stream holds ${len} entries, expected ${least}..${count}`);
 }
 
-export async function bullmqConsume(env: BenchEnv, payloads: readonly BenchPayload[]): Promise<number> {
+export async function bullmqConsume({ env, data, hooks }: RowContext): Promise<Sample> {
   const prefix = env.prefix('bullw');
   const connection = ioredisOptions(env.url);
   const queue = new Queue(STREAM, { connection, prefix });
-  for (let start = 0; start < payloads.length; start += 1000) {
-    await queue.addBulk(payloads.slice(start, start + 1000).map((data) => ({ name: 't', data })));
+  for (let start = 0; start < data.length; start += 1000) {
+    await queue.addBulk(data.slice(start, start + 1000).map((payload) => ({ name: 't', data: payload })));
   }
   let completed = 0;
   let worker: Worker | undefined;
-  const started = performance.now();
+  const clock = await startClock(env.nodes, hooks);
   await new Promise<void>((resolve, reject) => {
     worker = new Worker(STREAM, async (job) => (job.data as BenchPayload).n, {
       connection,
@@ -105,45 +98,41 @@ export async function bullmqConsume(env: BenchEnv, payloads: readonly BenchPaylo
       removeOnComplete: { count: 0 },
     });
     worker.on('completed', () => {
-      if (++completed === payloads.length) resolve();
+      if (++completed === data.length) resolve();
     });
     worker.on('error', reject);
   });
-  const ms = performance.now() - started;
+  const sample = await clock.stop(data.length);
   await worker?.close();
   const left = await queue.getJobCounts('waiting', 'active', 'completed', 'failed');
   await queue.close();
   if (Object.values(left).some((n) => n !== 0))
     throw new Error(`bullmq worker left jobs behind: ${JSON.stringify(left)}`);
   await env.cleanup(prefix);
-  return rate(payloads.length, ms);
+  return sample;
 }
 
-export async function ceilingConsumeRow(
-  env: BenchEnv,
-  payloads: readonly BenchPayload[],
-  withResults: boolean,
-  hooks: TimedHooks = {},
-): Promise<number> {
-  const { prefix, key } = await filled(env, withResults ? 'rawres' : 'rawcon', payloads);
+async function ceilingConsumeRow({ env, data, hooks }: RowContext, withResults: boolean): Promise<Sample> {
+  const { prefix, key } = await filled(env, withResults ? 'rawres' : 'rawcon', data);
   const client = await rawClient(env.url);
   await loadCeilingScripts(client);
   const resultsKey = streamKeys(STREAM, prefix).results;
-  await hooks.started?.();
-  const started = performance.now();
+  const clock = await startClock(env.nodes, hooks);
   await client.sendCommand(['XGROUP', 'CREATE', key, GROUP, '0', 'MKSTREAM']);
   await ceilingConsume(client, {
     key,
     group: GROUP,
     consumer: 'raw',
-    total: payloads.length,
+    total: data.length,
     ...(withResults ? { resultsKey } : {}),
   });
-  const ms = performance.now() - started;
-  await hooks.stopped?.();
+  const sample = await clock.stop(data.length);
   await client.close();
-  await expectDrained(env, key, payloads.length, `ceiling consume${withResults ? '+result' : ''}`);
-  if (withResults) await expectResults(env, resultsKey, payloads.length);
+  await expectDrained(env, key, data.length, `ceiling consume${withResults ? '+result' : ''}`);
+  if (withResults) await expectResults(env, resultsKey, data.length);
   await env.cleanup(prefix);
-  return rate(payloads.length, ms);
+  return sample;
 }
+
+export const ceilingConsumeAck = (ctx: RowContext) => ceilingConsumeRow(ctx, false);
+export const ceilingConsumeResult = (ctx: RowContext) => ceilingConsumeRow(ctx, true);

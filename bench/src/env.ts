@@ -1,4 +1,5 @@
 // The Redis every row runs against, fresh key prefixes per row, and cleanup after it.
+// By default a redis-server of the bench's own, so its CPU counters see nothing but the bench.
 import { randomPrefix, startRedis } from '@sluice/testing';
 import { createClient, type RedisClientType } from 'redis';
 
@@ -10,6 +11,8 @@ export interface BenchEnv {
   spawned: boolean;
   /** An admin connection for setup, checks and cleanup. */
   admin: RedisClientType;
+  /** One connection per Redis process whose CPU counts (a cluster env would list every node). */
+  nodes: RedisClientType[];
   /** A fresh key prefix; `label` shows in MONITOR output. */
   prefix(label: string): string;
   /** Remove every key under `prefix` (and FLUSHALL if the server is ours). */
@@ -17,18 +20,25 @@ export interface BenchEnv {
   close(): Promise<void>;
 }
 
-export async function openEnv(): Promise<BenchEnv> {
-  const server = await startRedis();
+/**
+ * `url` benches a server of yours (its Redis CPU then counts every client it has); without it
+ * a fresh redis-server is spawned, whatever REDIS_URL says.
+ */
+export async function openEnv(url?: string): Promise<BenchEnv> {
+  const server = url
+    ? { url, host: new URL(url).hostname, port: Number(new URL(url).port || 6379), stop: async () => {} }
+    : await startRedis({ fresh: true });
+  const spawned = !url;
   const admin = createClient({ url: server.url }) as RedisClientType;
   admin.on('error', () => {});
   await admin.connect();
-  const spawned = server.kind !== 'external';
   return {
     url: server.url,
     host: server.host,
     port: server.port,
     spawned,
     admin,
+    nodes: [admin],
     prefix: (label) => randomPrefix(`bench-${label}`),
     async cleanup(prefix) {
       if (spawned) {

@@ -1,27 +1,25 @@
-// Row 4, latency: a steady publish rate with three consumers in one group; how long from
-// publish() to the handler starting, and to the outcome being settled (acked).
-import { Consumer, Producer, streamKeys } from '@sluice/core';
+// The latency rows: a steady publish rate with three consumers in one group; how long from
+// publish() to the handler starting, and to the outcome being settled (acked). CPU per entry
+// covers the whole paced stretch, warm-up included.
+import { Consumer, Producer } from '@sluice/core';
+import { streamKeys } from '@sluice/core/plugin';
 import type { RedisClientType } from 'redis';
-import { type BenchEnv, rawClient, readGroupRaw, sleep } from './env.js';
+import { runWorker } from './child.js';
+import { startClock } from './clock.js';
+import { rawClient, readGroupRaw, sleep } from './env.js';
 import type { BenchPayload } from './payload.js';
-
-export interface Percentiles {
-  p50: number;
-  p99: number;
-  max: number;
-}
-
-export interface LatencyResult {
-  /** publish → handler start. */
-  handlerStart: Percentiles;
-  /** publish → settled (the ack is written). */
-  settled: Percentiles;
-  published: number;
-}
+import type { RowContext } from './row.js';
+import type { Percentiles, Sample } from './sample.js';
 
 const STREAM = 'bench';
 const CONSUMERS = 3;
-const WARMUP_MS = 1000;
+
+export interface PaceOptions {
+  rate: number;
+  durationMs: number;
+  /** Published first, not sampled. @defaultValue 1000 */
+  warmupMs?: number;
+}
 
 export function percentiles(samples: number[]): Percentiles {
   if (samples.length === 0) return { p50: 0, p99: 0, max: 0 };
@@ -36,11 +34,8 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
  * Publish `rate`/s for `durationMs` (after a 1 s warm-up whose samples are dropped), paced by a
  * 1 ms timer that publishes whatever is due; every payload carries its publish time.
  */
-export async function latencyRow(
-  env: BenchEnv,
-  payload: BenchPayload,
-  opts: { rate: number; durationMs: number },
-): Promise<LatencyResult> {
+export async function latencyRow({ env, data, hooks }: RowContext, opts: PaceOptions): Promise<Sample> {
+  const payload = data[0] as BenchPayload;
   const prefix = env.prefix('lat');
   const producer = new Producer({ url: env.url, prefix });
   await producer.connect();
@@ -70,6 +65,7 @@ export async function latencyRow(
     consumers.push(consumer);
   }
 
+  const clock = await startClock(env.nodes, hooks);
   const total = await pace(
     opts,
     (at) => {
@@ -81,11 +77,15 @@ export async function latencyRow(
   );
   const deadline = Date.now() + 10_000;
   while (settledCount < total && Date.now() < deadline) await sleep(10);
+  const sample = await clock.stop(total);
   await producer.close();
   for (const c of consumers) await c.close();
   await env.cleanup(prefix);
   if (settledCount < total) throw new Error(`latency: only ${settledCount}/${total} entries settled`);
-  return { handlerStart: percentiles(handlerStart), settled: percentiles(settled), published: total };
+  return {
+    ...sample,
+    latency: { handlerStart: percentiles(handlerStart), settled: percentiles(settled), published: total },
+  };
 }
 
 /**
@@ -93,14 +93,15 @@ export async function latencyRow(
  * timer that publishes whatever is due. Tells `measureFrom` when the warm-up ends.
  */
 async function pace(
-  opts: { rate: number; durationMs: number },
+  opts: PaceOptions,
   publish: (at: number) => void,
   measureFrom: (at: number) => void,
 ): Promise<number> {
   let sent = 0;
   const started = performance.now();
-  measureFrom(started + WARMUP_MS);
-  const total = Math.round((opts.rate * (WARMUP_MS + opts.durationMs)) / 1000);
+  const warmupMs = opts.warmupMs ?? 1000;
+  measureFrom(started + warmupMs);
+  const total = Math.round((opts.rate * (warmupMs + opts.durationMs)) / 1000);
   await new Promise<void>((resolve) => {
     const tick = () => {
       const due = Math.min(total, Math.floor(((performance.now() - started) * opts.rate) / 1000));
@@ -121,11 +122,8 @@ async function pace(
  * per publish, three readers blocking on XREADGROUP, one XACK per read. At light load this
  * is the latency floor that Sluice's batching must not add to.
  */
-export async function rawLatencyRow(
-  env: BenchEnv,
-  payload: BenchPayload,
-  opts: { rate: number; durationMs: number },
-): Promise<LatencyResult> {
+export async function rawLatencyRow({ env, data, hooks }: RowContext, opts: PaceOptions): Promise<Sample> {
+  const payload = data[0] as BenchPayload;
   const prefix = env.prefix('rawlat');
   const key = streamKeys(STREAM, prefix).stream;
   const publisher = await rawClient(env.url);
@@ -160,6 +158,7 @@ export async function rawLatencyRow(
       })(),
     );
   }
+  const clock = await startClock(env.nodes, hooks);
   const total = await pace(
     opts,
     (at) => {
@@ -171,10 +170,32 @@ export async function rawLatencyRow(
   );
   const deadline = Date.now() + 10_000;
   while (settledCount < total && Date.now() < deadline) await sleep(10);
+  const sample = await clock.stop(total);
   stopped = true;
   await Promise.all(loops);
   for (const c of clients) await c.close();
   await env.cleanup(prefix);
   if (settledCount < total) throw new Error(`raw latency: only ${settledCount}/${total} entries settled`);
-  return { handlerStart: percentiles(handlerStart), settled: percentiles(settled), published: total };
+  return {
+    ...sample,
+    latency: { handlerStart: percentiles(handlerStart), settled: percentiles(settled), published: total },
+  };
+}
+
+/**
+ * A latency variant in a fresh Node process of its own (child.ts), as a service runs: in the
+ * bench process, after the throughput rows, the heap they leave stretched Sluice's tail (it
+ * allocates more per entry than the raw loop) far more than raw's. Under the profiler (hooks
+ * given) it runs here instead.
+ */
+export function latencyInChild(ctx: RowContext, system: 'sluice' | 'raw', pace: PaceOptions): Promise<Sample> {
+  if (ctx.hooks) return system === 'raw' ? rawLatencyRow(ctx, pace) : latencyRow(ctx, pace);
+  return runWorker<Sample>('latency-worker', [
+    ctx.env.url,
+    system,
+    String(pace.rate),
+    String(pace.durationMs),
+    String(pace.warmupMs ?? 1000),
+    String(ctx.opts.payloadBytes),
+  ]);
 }

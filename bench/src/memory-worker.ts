@@ -24,6 +24,7 @@ const done = new Promise<void>((resolve) => {
   });
 });
 const started = performance.now();
+const cpu = process.cpuUsage();
 await consumer.start();
 // Connected, group checked, first read sent; no entry handled yet (its reply comes after this).
 const before = process.memoryUsage().rss;
@@ -33,6 +34,7 @@ const sampler = setInterval(() => {
 }, 100);
 await done;
 const ms = performance.now() - started;
+const used = process.cpuUsage(cpu);
 const after = process.memoryUsage().rss;
 clearInterval(sampler);
 await consumer.close();
@@ -43,6 +45,7 @@ console.log(
     rssPeakMb: mb(Math.max(peak, after)),
     tenths,
     ms,
+    cpuUs: used.user + used.system,
     count,
   }),
 );

@@ -1,26 +1,18 @@
-// Row 5, memory (--big): RSS of a consumer process draining a large backlog. The consumer
-// runs in its own process so nothing else (BullMQ, payload arrays) shows in its RSS.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { streamKeys } from '@sluice/core';
+// The memory row (--big): RSS of a consumer process draining a large backlog. The consumer
+// runs in its own process so nothing else (BullMQ, payload arrays) shows in its RSS; its Node
+// CPU is that process's, reported by it.
+import { streamKeys } from '@sluice/core/plugin';
 import { fillStream, loadCeilingScripts } from './ceiling.js';
-import { type BenchEnv, rawClient } from './env.js';
+import { runWorker } from './child.js';
+import { startClock } from './clock.js';
+import { rawClient } from './env.js';
 import { makePayloads } from './payload.js';
+import type { RowContext } from './row.js';
+import type { MemoryResult, Sample } from './sample.js';
 
-export interface MemoryResult {
-  rssBeforeMb: number;
-  rssAfterMb: number;
-  rssPeakMb: number;
-  growthMb: number;
-  /** RSS at each tenth of the backlog drained. */
-  tenths: number[];
-  /** Growth from the first tenth drained to the end: flat means nothing piles up per entry. */
-  lateGrowthMb: number;
-  entriesPerSec: number;
-  count: number;
-}
-
-export async function memoryRow(env: BenchEnv, count: number, payloadBytes: number): Promise<MemoryResult> {
+export async function memoryRow({ env, opts, hooks }: RowContext): Promise<Sample> {
+  const count = opts.bigEntries;
+  const payloadBytes = opts.payloadBytes;
   const prefix = env.prefix('mem');
   const key = streamKeys('bench', prefix).stream;
   const client = await rawClient(env.url);
@@ -31,25 +23,14 @@ export async function memoryRow(env: BenchEnv, count: number, payloadBytes: numb
     await fillStream(client, key, chunk);
   }
   await client.close();
-  // Compiled (dist/*.js) or run from source under tsx (src/*.ts).
-  const fromSource = import.meta.url.endsWith('.ts');
-  const worker = fileURLToPath(new URL(fromSource ? './memory-worker.ts' : './memory-worker.js', import.meta.url));
-  const args = [...(fromSource ? ['--import', 'tsx'] : []), worker, env.url, prefix, 'bench', String(count)];
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`memory worker exited with ${code}`))));
-  });
+  const clock = await startClock(env.nodes, hooks);
+  const r = await runWorker<
+    Omit<MemoryResult, 'growthMb' | 'lateGrowthMb' | 'entriesPerSec'> & { ms: number; cpuUs: number }
+  >('memory-worker', [env.url, prefix, 'bench', String(count)]);
+  const sample = await clock.stop(count);
   await env.cleanup(prefix);
-  const r = JSON.parse(out.trim().split('\n').pop() as string) as Omit<
-    MemoryResult,
-    'growthMb' | 'lateGrowthMb' | 'entriesPerSec'
-  > & { ms: number };
-  return {
+  // The child's own figures: its drain time and CPU, without process start-up.
+  const memory: MemoryResult = {
     rssBeforeMb: r.rssBeforeMb,
     rssAfterMb: r.rssAfterMb,
     rssPeakMb: r.rssPeakMb,
@@ -59,4 +40,5 @@ export async function memoryRow(env: BenchEnv, count: number, payloadBytes: numb
     entriesPerSec: Math.round((count * 1000) / r.ms),
     count,
   };
+  return { ...sample, ms: r.ms, nodeUs: r.cpuUs, memory };
 }

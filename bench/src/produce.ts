@@ -1,24 +1,14 @@
-// Row 1, produce: Sluice publish() per call, Sluice publishMany, BullMQ addBulk, raw ceiling.
-import { Producer, streamKeys } from '@sluice/core';
+// The produce row: Sluice publish() per call, Sluice publishMany, BullMQ addBulk, raw ceiling.
+import { Producer } from '@sluice/core';
+import { streamKeys } from '@sluice/core/plugin';
 import { Queue } from 'bullmq';
 import { ceilingProduce, loadCeilingScripts } from './ceiling.js';
-import type { TimedHooks } from './consume.js';
+import { startClock } from './clock.js';
 import { type BenchEnv, ioredisOptions, rawClient } from './env.js';
-import type { BenchPayload } from './payload.js';
-
-export interface ProduceRates {
-  sluice: number;
-  sluiceMany: number;
-  bullmq: number;
-  ceiling: number;
-}
+import type { RowContext } from './row.js';
+import type { Sample } from './sample.js';
 
 const STREAM = 'bench';
-
-/** Entries per second for `count` entries taking `ms`. */
-export function rate(count: number, ms: number): number {
-  return Math.round((count * 1000) / ms);
-}
 
 async function expectLength(env: BenchEnv, key: string, count: number, what: string): Promise<void> {
   const len = Number(await env.admin.sendCommand(['XLEN', key]));
@@ -26,86 +16,67 @@ async function expectLength(env: BenchEnv, key: string, count: number, what: str
 }
 
 /** Sluice, as users write it: `await Promise.all(window.map((p) => producer.publish(stream, p)))`. */
-export async function sluicePublish(
-  env: BenchEnv,
-  payloads: readonly BenchPayload[],
-  window: number,
-  hooks: TimedHooks = {},
-): Promise<number> {
+export async function sluicePublish({ env, data, opts, hooks }: RowContext): Promise<Sample> {
   const prefix = env.prefix('pub');
   const producer = new Producer({ url: env.url, prefix });
   await producer.connect();
-  await hooks.started?.();
-  const started = performance.now();
-  for (let start = 0; start < payloads.length; start += window) {
-    const end = Math.min(payloads.length, start + window);
+  const clock = await startClock(env.nodes, hooks);
+  for (let start = 0; start < data.length; start += opts.window) {
+    const end = Math.min(data.length, start + opts.window);
     const calls: Promise<string>[] = [];
-    for (let i = start; i < end; i++) calls.push(producer.publish(STREAM, payloads[i]));
+    for (let i = start; i < end; i++) calls.push(producer.publish(STREAM, data[i]));
     await Promise.all(calls);
   }
-  const ms = performance.now() - started;
-  await hooks.stopped?.();
+  const sample = await clock.stop(data.length);
   await producer.close();
-  await expectLength(env, streamKeys(STREAM, prefix).stream, payloads.length, 'sluice publish()');
+  await expectLength(env, streamKeys(STREAM, prefix).stream, data.length, 'sluice publish()');
   await env.cleanup(prefix);
-  return rate(payloads.length, ms);
+  return sample;
 }
 
-export async function sluicePublishMany(
-  env: BenchEnv,
-  payloads: readonly BenchPayload[],
-  window: number,
-  hooks: TimedHooks = {},
-): Promise<number> {
+export async function sluicePublishMany({ env, data, opts, hooks }: RowContext): Promise<Sample> {
   const prefix = env.prefix('many');
   const producer = new Producer({ url: env.url, prefix });
   await producer.connect();
-  await hooks.started?.();
-  const started = performance.now();
-  for (let start = 0; start < payloads.length; start += window) {
-    await producer.publishMany(STREAM, payloads.slice(start, start + window));
+  const clock = await startClock(env.nodes, hooks);
+  for (let start = 0; start < data.length; start += opts.window) {
+    await producer.publishMany(STREAM, data.slice(start, start + opts.window));
   }
-  const ms = performance.now() - started;
-  await hooks.stopped?.();
+  const sample = await clock.stop(data.length);
   await producer.close();
-  await expectLength(env, streamKeys(STREAM, prefix).stream, payloads.length, 'sluice publishMany()');
+  await expectLength(env, streamKeys(STREAM, prefix).stream, data.length, 'sluice publishMany()');
   await env.cleanup(prefix);
-  return rate(payloads.length, ms);
+  return sample;
 }
 
-export async function bullmqAddBulk(env: BenchEnv, payloads: readonly BenchPayload[], window: number): Promise<number> {
+export async function bullmqAddBulk({ env, data, opts, hooks }: RowContext): Promise<Sample> {
   const prefix = env.prefix('bull');
   const queue = new Queue(STREAM, { connection: ioredisOptions(env.url), prefix });
   await queue.waitUntilReady();
-  const started = performance.now();
-  for (let start = 0; start < payloads.length; start += window) {
+  const clock = await startClock(env.nodes, hooks);
+  for (let start = 0; start < data.length; start += opts.window) {
     const jobs = [];
-    for (let i = start; i < Math.min(payloads.length, start + window); i++) jobs.push({ name: 't', data: payloads[i] });
+    for (let i = start; i < Math.min(data.length, start + opts.window); i++) jobs.push({ name: 't', data: data[i] });
     await queue.addBulk(jobs);
   }
-  const ms = performance.now() - started;
+  const sample = await clock.stop(data.length);
   const waiting = await queue.getWaitingCount();
   await queue.close();
-  if (waiting !== payloads.length)
-    throw new Error(`bullmq addBulk: ${waiting} jobs waiting, expected ${payloads.length}`);
+  if (waiting !== data.length) throw new Error(`bullmq addBulk: ${waiting} jobs waiting, expected ${data.length}`);
   await env.cleanup(prefix);
-  return rate(payloads.length, ms);
+  return sample;
 }
 
-export async function ceilingPublish(
-  env: BenchEnv,
-  payloads: readonly BenchPayload[],
-  window: number,
-): Promise<number> {
+export async function ceilingPublish({ env, data, opts, hooks }: RowContext): Promise<Sample> {
   const prefix = env.prefix('raw');
   const key = streamKeys(STREAM, prefix).stream;
   const client = await rawClient(env.url);
   await loadCeilingScripts(client);
-  const started = performance.now();
-  await ceilingProduce(client, key, payloads, window);
-  const ms = performance.now() - started;
+  const clock = await startClock(env.nodes, hooks);
+  await ceilingProduce(client, key, data, opts.window);
+  const sample = await clock.stop(data.length);
   await client.close();
-  await expectLength(env, key, payloads.length, 'ceiling produce');
+  await expectLength(env, key, data.length, 'ceiling produce');
   await env.cleanup(prefix);
-  return rate(payloads.length, ms);
+  return sample;
 }

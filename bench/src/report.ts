@@ -1,100 +1,175 @@
-// The printed table (entries/s and ratios per row) and the one-line JSON summary.
-import type { LatencyResult } from './latency.js';
-import type { MemoryResult } from './memory.js';
+// From the samples of every run to the summary `--json` prints and the docs are written from:
+// medians per row and system, and each ratio as the median of its per-run ratios.
+import { entriesPerSec } from './clock.js';
+import type { Ratio, RowSpec } from './row.js';
+import type { MemoryResult, Percentiles, Sample } from './sample.js';
+
+export interface RunFigures {
+  entriesPerSec: number;
+  redisUsPerEntry: number;
+  nodeUsPerEntry: number;
+  /** publish→settled p99, ms (latency rows). */
+  p99?: number;
+}
+
+export interface SystemFigures extends RunFigures {
+  label: string;
+  perRun: RunFigures[];
+  /** Redis time by command over all runs: calls and µs per entry (EVALSHA includes its script's commands). */
+  commands: Record<string, { callsPerEntry: number; usPerEntry: number }>;
+  latency?: { handlerStart: Percentiles; settled: Percentiles; published: number };
+  memory?: MemoryResult;
+}
+
+export interface RatioFigures {
+  row: string;
+  label: string;
+  of: string;
+  to: string;
+  metric: 'throughput' | 'p99';
+  /** Median of the per-run ratios of the metric (entries/s, or p99 ms). */
+  median: number;
+  perRun: number[];
+  /** Median of the per-run ratios of Redis µs per entry. */
+  redis: number;
+  target?: Ratio['target'];
+  /** Whether the medians meet every target given. */
+  met?: boolean;
+}
 
 export interface Summary {
-  produce: { sluice: number; sluiceMany: number; bullmq: number; ceiling: number };
-  consume: { sluice: number; bullmq: number; ceiling: number };
-  consumeResult: { sluice: number; ceiling: number };
-  latencyMs: { p50: number; p99: number; max: number };
-  entries: number;
+  meta: {
+    date: string;
+    node: string;
+    redis: string;
+    cpus: number;
+    entries: number;
+    runs: number;
+    payloadBytes: number;
+    args: string[];
+    /** The code measured: a commit, `+changes` when the tree differed from it. */
+    commit?: string;
+    /** 1-minute load average at the start and the end: how much else the machine was doing. */
+    load?: [number, number];
+  };
+  rows: Record<string, Record<string, SystemFigures>>;
+  ratios: RatioFigures[];
 }
 
-export function median(values: number[]): number {
+/** samples[`row.system`][run]; rows measured once have one sample. */
+export type Samples = Record<string, Sample[]>;
+
+export function median(values: readonly number[]): number {
   if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : Math.round(((s[mid - 1] as number) + (s[mid] as number)) / 2);
-}
-
-const num = (n: number | undefined) => (n === undefined || n === 0 ? '-' : n.toLocaleString('en-US'));
-/** Median without rounding (for ratios). */
-function medianOf(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-export function table(
-  spread: Record<string, number[]>,
-  latency: {
-    heavy?: LatencyResult | undefined;
-    light?: LatencyResult | undefined;
-    rawHeavy?: LatencyResult | undefined;
-    rawLight?: LatencyResult | undefined;
-    rate: number;
-    lightRate: number;
-  },
-  memory?: MemoryResult,
-): string {
-  const rows: string[][] = [
-    ['row (entries/s)', 'sluice', 'bullmq', 'ceiling', 'sluice/bullmq', 'sluice/ceiling', 'sluice/ceiling per run'],
-  ];
-  // Ratios are medians of each run's own ratio: the two sides of a pair ran back to back,
-  // so the pair shares whatever else the machine was doing at the time.
-  const pairs = (a: string, b: string) => {
-    const xs = spread[a] ?? [];
-    const ys = spread[b] ?? [];
-    return xs.map((x, i) => (ys[i] ? x / (ys[i] as number) : 0)).filter((r) => r > 0);
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function runFigures(s: Sample): RunFigures {
+  const out: RunFigures = {
+    entriesPerSec: entriesPerSec(s),
+    redisUsPerEntry: round(s.redisUs / s.entries, 2),
+    nodeUsPerEntry: round(s.nodeUs / s.entries, 2),
   };
-  const ratio = (a: string, b: string) => {
-    const rs = pairs(a, b);
-    return rs.length === 0 ? '-' : `${medianOf(rs).toFixed(2)}x`;
-  };
-  const add = (name: string, sluice: string, bullmq: string, ceiling: string) =>
-    (spread[sluice]?.length ?? 0) > 0 &&
-    rows.push([
-      name,
-      num(median(spread[sluice] ?? [])),
-      num(median(spread[bullmq] ?? [])),
-      num(median(spread[ceiling] ?? [])),
-      ratio(sluice, bullmq),
-      ratio(sluice, ceiling),
-      pairs(sluice, ceiling)
-        .map((r) => r.toFixed(2))
-        .join(' / '),
-    ]);
-  add('produce: publish() per call', 'produce.sluice', 'produce.bullmq', 'produce.ceiling');
-  add('produce: publishMany()', 'produce.sluiceMany', 'produce.bullmq', 'produce.ceiling');
-  add('consume+ack', 'consume.sluice', 'consume.bullmq', 'consume.ceiling');
-  add('consume+ack+result', 'consumeResult.sluice', 'consume.bullmq', 'consumeResult.ceiling');
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
-  const line = (r: string[]) =>
-    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
-  const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
-  if ((spread['consumeResult.sluice']?.length ?? 0) > 0) {
-    out.push('(consume+ack+result is compared with BullMQ consume+ack: BullMQ keeps the return value with the job.)');
+  if (s.latency) out.p99 = s.latency.settled.p99;
+  return out;
+}
+
+function systemFigures(label: string, samples: Sample[]): SystemFigures {
+  const perRun = samples.map(runFigures);
+  const pick = (f: (r: RunFigures) => number) => median(perRun.map(f));
+  const entries = samples.reduce((n, s) => n + s.entries, 0);
+  const commands: SystemFigures['commands'] = {};
+  for (const s of samples) {
+    for (const [name, c] of Object.entries(s.commands)) {
+      const prev = commands[name] ?? { callsPerEntry: 0, usPerEntry: 0 };
+      commands[name] = { callsPerEntry: prev.callsPerEntry + c.calls, usPerEntry: prev.usPerEntry + c.usec };
+    }
   }
-  if (rows.length === 1) out.length = 0;
-  const lat = (name: string, r: LatencyResult | undefined) => {
-    if (!r) return;
-    const f = (p: { p50: number; p99: number; max: number }) => `p50 ${p.p50} · p99 ${p.p99} · max ${p.max}`;
-    out.push(
-      `${name}: publish→handler ${f(r.handlerStart)} ms | publish→settled ${f(r.settled)} ms (${r.published} entries)`,
-    );
-  };
-  if (out.length > 0) out.push('');
-  lat(`latency at ${latency.rate}/s, 3 consumers (median of runs)`, latency.heavy);
-  lat(`  raw node-redis, no batching`, latency.rawHeavy);
-  lat(`latency at ${latency.lightRate}/s (light load)`, latency.light);
-  lat(`  raw node-redis, no batching`, latency.rawLight);
-  if (memory) {
-    out.push(
-      `memory: draining ${num(memory.count)} entries: RSS ${memory.rssBeforeMb} MB → ${memory.rssAfterMb} MB ` +
-        `(growth ${memory.growthMb} MB, peak ${memory.rssPeakMb} MB; ${memory.lateGrowthMb} MB of it after the first tenth) ` +
-        `at ${num(memory.entriesPerSec)} entries/s`,
-      `memory: RSS at each tenth drained (MB): ${memory.tenths.join(' ')}`,
-    );
+  for (const c of Object.values(commands)) {
+    c.callsPerEntry = round(c.callsPerEntry / entries, 4);
+    c.usPerEntry = round(c.usPerEntry / entries, 3);
   }
-  return out.join('\n');
+  const out: SystemFigures = {
+    label,
+    entriesPerSec: Math.round(pick((r) => r.entriesPerSec)),
+    redisUsPerEntry: round(
+      pick((r) => r.redisUsPerEntry),
+      2,
+    ),
+    nodeUsPerEntry: round(
+      pick((r) => r.nodeUsPerEntry),
+      2,
+    ),
+    perRun,
+    commands,
+  };
+  const lat = samples.flatMap((s) => (s.latency ? [s.latency] : []));
+  if (lat.length > 0) {
+    const p = (side: 'handlerStart' | 'settled'): Percentiles => ({
+      p50: round(median(lat.map((l) => l[side].p50)), 2),
+      p99: round(median(lat.map((l) => l[side].p99)), 2),
+      max: round(median(lat.map((l) => l[side].max)), 2),
+    });
+    out.latency = { handlerStart: p('handlerStart'), settled: p('settled'), published: lat[0]!.published };
+    out.p99 = out.latency.settled.p99;
+  }
+  const memory = samples.find((s) => s.memory)?.memory;
+  if (memory) out.memory = memory;
+  return out;
+}
+
+function ratioFigures(row: RowSpec, r: Ratio, samples: Samples): RatioFigures | undefined {
+  const key = (ref: string) => (ref.includes('.') ? ref : `${row.name}.${ref}`);
+  const a = (samples[key(r.of)] ?? []).map(runFigures);
+  const b = (samples[key(r.to)] ?? []).map(runFigures);
+  const n = Math.min(a.length, b.length);
+  if (n === 0) return undefined;
+  const metric = r.metric ?? 'throughput';
+  const value = (f: RunFigures) => (metric === 'p99' ? (f.p99 ?? 0) : f.entriesPerSec);
+  const perRun: number[] = [];
+  const redis: number[] = [];
+  for (let i = 0; i < n; i++) {
+    perRun.push(round(value(a[i]!) / value(b[i]!), 2));
+    redis.push(a[i]!.redisUsPerEntry / b[i]!.redisUsPerEntry);
+  }
+  const out: RatioFigures = {
+    row: row.name,
+    label: r.label,
+    of: key(r.of),
+    to: key(r.to),
+    metric,
+    median: round(median(perRun), 2),
+    perRun,
+    redis: round(median(redis), 2),
+  };
+  if (r.target) {
+    const t = r.target;
+    out.target = t;
+    out.met =
+      (t.min === undefined || out.median >= t.min) &&
+      (t.max === undefined || out.median <= t.max) &&
+      (t.redisMax === undefined || out.redis <= t.redisMax);
+  }
+  return out;
+}
+
+export function summarize(rows: readonly RowSpec[], samples: Samples, meta: Summary['meta']): Summary {
+  const summary: Summary = { meta, rows: {}, ratios: [] };
+  for (const row of rows) {
+    for (const v of row.variants) {
+      const s = samples[`${row.name}.${v.system}`];
+      if (!s || s.length === 0) continue;
+      summary.rows[row.name] ??= {};
+      (summary.rows[row.name] as Record<string, SystemFigures>)[v.system] = systemFigures(v.label, s);
+    }
+    for (const r of row.ratios) {
+      const figures = ratioFigures(row, r, samples);
+      if (figures) summary.ratios.push(figures);
+    }
+  }
+  return summary;
 }

@@ -1,150 +1,129 @@
 // `npm run bench`: Sluice, BullMQ and a raw node-redis ceiling side by side on one Redis, in
-// one run, with the same entries and payload. Progress goes to stderr; the table (and with
-// --json the summary as the last line) to stdout.
-import { cpus } from 'node:os';
-import { bullmqConsume, ceilingConsumeRow, sluiceConsume } from './consume.js';
-import { type BenchEnv, openEnv } from './env.js';
-import { type LatencyResult, latencyRow, rawLatencyRow } from './latency.js';
-import { type MemoryResult, memoryRow } from './memory.js';
+// one run, with the same entries and payload; every row from registry.ts. Progress goes to
+// stderr; the tables (and with --json the summary as the last line) to stdout.
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderCluster, runCluster } from './cluster-run.js';
+import { writeDocs } from './docs.js';
+import { openEnv } from './env.js';
 import { type BenchOptions, parseArgs } from './options.js';
-import { type BenchPayload, makePayloads } from './payload.js';
-import { bullmqAddBulk, ceilingPublish, sluicePublish, sluicePublishMany } from './produce.js';
-import { median, type Summary, table } from './report.js';
-
-const LIGHT_RATE = 200;
+import { makePayloads } from './payload.js';
+import { ROWS } from './registry.js';
+import { renderText } from './render.js';
+import { type Samples, summarize } from './report.js';
+import type { RowContext, RowSpec, Variant } from './row.js';
+import type { Sample } from './sample.js';
 
 function progress(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
 }
 
-async function measure(samples: Record<string, number[]>, key: string, fn: () => Promise<number>): Promise<void> {
-  const value = await fn();
-  samples[key] = [...(samples[key] ?? []), value];
-  progress(`${key}: ${value.toLocaleString('en-US')} entries/s`);
+function describe(key: string, s: Sample): string {
+  const perEntry = `Redis ${(s.redisUs / s.entries).toFixed(2)} µs · Node ${(s.nodeUs / s.entries).toFixed(2)} µs per entry`;
+  if (s.latency) {
+    const p = s.latency.settled;
+    return `${key}: publish→settled p50 ${p.p50} p99 ${p.p99} max ${p.max} ms · ${perEntry}`;
+  }
+  return `${key}: ${Math.round((s.entries * 1000) / s.ms).toLocaleString('en-US')} entries/s · ${perEntry}`;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** The commit measured (BENCH_COMMIT names it for a tree without .git); none outside git. */
+function codeVersion(): { commit?: string } {
+  if (process.env.BENCH_COMMIT) return { commit: process.env.BENCH_COMMIT };
+  try {
+    const git = (args: string[]) =>
+      execFileSync('git', args, { cwd: dirname(fileURLToPath(import.meta.url)), encoding: 'utf8' });
+    const changed = git(['status', '--porcelain', '--', '../../packages', '../../bench']).trim().length > 0;
+    return { commit: `${git(['rev-parse', '--short', 'HEAD']).trim()}${changed ? '+changes' : ''}` };
+  } catch {
+    return {};
+  }
+}
+
+/** The row's variants in an order that rotates from run to run, so none always goes first. */
+function rotated(row: RowSpec, run: number): Variant[] {
+  const k = (run - 1) % row.variants.length;
+  return [...row.variants.slice(k), ...row.variants.slice(0, k)];
 }
 
 async function main(opts: BenchOptions): Promise<void> {
   const started = performance.now();
-  const env: BenchEnv = await openEnv();
-  const redisVersion = /redis_version:(\S+)/.exec(String(await env.admin.sendCommand(['INFO', 'server'])))?.[1];
+  const loadBefore = loadavg()[0] as number;
+  if (process.env.REDIS_URL && !opts.redisUrl) progress('REDIS_URL is not used; --redis-url benches a server of yours');
+  const env = await openEnv(opts.redisUrl);
+  const redis = /redis_version:(\S+)/.exec(String(await env.admin.sendCommand(['INFO', 'server'])))?.[1] ?? '?';
+  const rows = ROWS.filter((r) => opts.only.includes(r.name));
   progress(
-    `redis ${redisVersion} (${env.spawned ? 'spawned' : 'REDIS_URL'}) · node ${process.version} · ${cpus().length} cpus · ` +
+    `redis ${redis} (${env.spawned ? 'spawned' : opts.redisUrl}) · node ${process.version} · ${cpus().length} cpus · ` +
       `${opts.entries} entries × ${opts.runs} runs · payload ≈${opts.payloadBytes} B · rows ${opts.only.join(',')}`,
   );
   const payloads = makePayloads(opts.entries, opts.payloadBytes);
-  const samples: Record<string, number[]> = {};
-  const heavy: LatencyResult[] = [];
-  let light: LatencyResult | undefined;
-  let rawLight: LatencyResult | undefined;
-  let rawHeavy: LatencyResult | undefined;
-  let memory: MemoryResult | undefined;
-  const has = (row: string) => opts.only.includes(row as never);
-  // Each row's variants, in an order that rotates from run to run so none always goes first.
-  const rows = (data: readonly BenchPayload[]): [string, [string, () => Promise<number>][]][] => [
-    [
-      'produce',
-      [
-        ['produce.ceiling', () => ceilingPublish(env, data, opts.window)],
-        ['produce.sluice', () => sluicePublish(env, data, opts.window)],
-        ['produce.sluiceMany', () => sluicePublishMany(env, data, opts.window)],
-        ['produce.bullmq', () => bullmqAddBulk(env, data, opts.window)],
-      ],
-    ],
-    [
-      'consume',
-      [
-        ['consume.ceiling', () => ceilingConsumeRow(env, data, false)],
-        ['consume.sluice', () => sluiceConsume(env, data, false, {}, opts.prefetch)],
-        ['consume.bullmq', () => bullmqConsume(env, data)],
-      ],
-    ],
-    [
-      'result',
-      [
-        ['consumeResult.ceiling', () => ceilingConsumeRow(env, data, true)],
-        ['consumeResult.sluice', () => sluiceConsume(env, data, true, {}, opts.prefetch)],
-      ],
-    ],
-  ];
+  const samples: Samples = {};
+  const measure = async (row: RowSpec, v: Variant, ctx: RowContext) => {
+    const key = `${row.name}.${v.system}`;
+    const s = await v.run(ctx);
+    samples[key] = [...(samples[key] ?? []), s];
+    progress(describe(key, s));
+  };
   try {
     // Warm-up, not recorded: every variant once on a small backlog, so the JIT has seen all
     // code paths (Sluice has more of them than the ceiling) before anything is timed.
-    const warm = payloads.slice(0, Math.min(payloads.length, opts.quick ? 1000 : 20_000));
-    for (const [row, variants] of rows(warm)) if (has(row)) for (const [, fn] of variants) await fn();
+    const warm: RowContext = {
+      env,
+      opts,
+      data: payloads.slice(0, Math.min(payloads.length, opts.quick ? 300 : 20_000)),
+    };
+    for (const row of rows) if (row.warm !== false) for (const v of row.variants) await v.run(warm);
+    const ctx: RowContext = { env, opts, data: payloads };
     for (let run = 1; run <= opts.runs; run++) {
       progress(`run ${run}/${opts.runs}`);
-      for (const [row, variants] of rows(payloads)) {
-        if (!has(row)) continue;
-        const k = (run - 1) % variants.length;
-        for (const [key, fn] of [...variants.slice(k), ...variants.slice(0, k)]) await measure(samples, key, fn);
-      }
-      if (has('latency')) {
-        const r = await latencyRow(env, payloads[0]!, { rate: opts.rate, durationMs: opts.latencyMs });
-        heavy.push(r);
-        progress(
-          `latency ${opts.rate}/s: publish→settled p50 ${r.settled.p50} p99 ${r.settled.p99} max ${r.settled.max} ms`,
-        );
-      }
+      for (const row of rows) if (!row.once) for (const v of rotated(row, run)) await measure(row, v, ctx);
     }
-    if (has('latency')) {
-      const heavyOpts = { rate: opts.rate, durationMs: opts.latencyMs };
-      const lightOpts = { rate: LIGHT_RATE, durationMs: opts.quick ? 1000 : 3000 };
-      light = await latencyRow(env, payloads[0]!, lightOpts);
-      progress(`latency ${LIGHT_RATE}/s: publish→settled p50 ${light.settled.p50} p99 ${light.settled.p99} ms`);
-      rawLight = await rawLatencyRow(env, payloads[0]!, lightOpts);
-      progress(`raw latency ${LIGHT_RATE}/s: publish→acked p50 ${rawLight.settled.p50} p99 ${rawLight.settled.p99} ms`);
-      rawHeavy = await rawLatencyRow(env, payloads[0]!, heavyOpts);
-      progress(`raw latency ${opts.rate}/s: publish→acked p50 ${rawHeavy.settled.p50} p99 ${rawHeavy.settled.p99} ms`);
-    }
-    if (has('memory')) {
-      progress(`memory: filling ${opts.bigEntries} entries`);
-      memory = await memoryRow(env, opts.bigEntries, opts.payloadBytes);
-      progress(`memory: RSS growth ${memory.growthMb} MB`);
-    }
+    for (const row of rows) if (row.once) for (const v of row.variants) await measure(row, v, ctx);
   } finally {
     await env.close();
   }
 
-  const m = (key: string) => median(samples[key] ?? []);
-  const latencyMedian = (pick: 'p50' | 'p99' | 'max') => median(heavy.map((r) => r.settled[pick] * 100)) / 100;
-  const summary: Summary = {
-    produce: {
-      sluice: m('produce.sluice'),
-      sluiceMany: m('produce.sluiceMany'),
-      bullmq: m('produce.bullmq'),
-      ceiling: m('produce.ceiling'),
-    },
-    consume: { sluice: m('consume.sluice'), bullmq: m('consume.bullmq'), ceiling: m('consume.ceiling') },
-    consumeResult: { sluice: m('consumeResult.sluice'), ceiling: m('consumeResult.ceiling') },
-    latencyMs: { p50: latencyMedian('p50'), p99: latencyMedian('p99'), max: latencyMedian('max') },
+  const summary = summarize(rows, samples, {
+    date: new Date().toISOString(),
+    node: process.version,
+    redis,
+    cpus: cpus().length,
     entries: opts.entries,
-  };
-  const heavyMedian = heavy.length > 0 ? medianLatency(heavy) : undefined;
-  console.log(
-    table(samples, { heavy: heavyMedian, light, rawHeavy, rawLight, rate: opts.rate, lightRate: LIGHT_RATE }, memory),
-  );
+    runs: opts.runs,
+    payloadBytes: opts.payloadBytes,
+    args: process.argv.slice(2),
+    ...codeVersion(),
+    load: [round1(loadBefore), round1(loadavg()[0] as number)],
+  });
+  console.log(renderText(summary, { commands: opts.commands }));
+  if (opts.writeDocs) {
+    writeDocs(summary);
+    progress('wrote docs/performance.md');
+  }
   progress(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (opts.json) console.log(JSON.stringify(summary));
 }
 
-/** Per-percentile medians over runs. */
-function medianLatency(runs: LatencyResult[]): LatencyResult {
-  const pick = (side: 'handlerStart' | 'settled') => ({
-    p50: median(runs.map((r) => r[side].p50 * 100)) / 100,
-    p99: median(runs.map((r) => r[side].p99 * 100)) / 100,
-    max: median(runs.map((r) => r[side].max * 100)) / 100,
-  });
-  return { handlerStart: pick('handlerStart'), settled: pick('settled'), published: runs[0]!.published };
+/** `--cluster`: one server vs a local cluster (cluster-run.ts) instead of the rows. */
+async function cluster(opts: BenchOptions): Promise<void> {
+  const summary = await runCluster(opts, { progress, meta: codeVersion });
+  console.log(renderCluster(summary, { commands: opts.commands }));
+  if (opts.json) console.log(JSON.stringify(summary));
 }
 
 let opts: BenchOptions;
 try {
-  opts = parseArgs(process.argv.slice(2));
+  opts = parseArgs(process.argv.slice(2), ROWS);
 } catch (err) {
   console.error((err as Error).message);
   process.exit(2);
 }
-main(opts).then(
+(opts.cluster ? cluster(opts) : main(opts)).then(
   () => process.exit(0),
   (err) => {
     console.error(err);

@@ -1,6 +1,7 @@
 // The monitoring assets are checked against the code: the Grafana dashboard is valid dashboard
 // JSON (a structural check of what Grafana needs to load it), every query and alert names real
 // metrics, and the compose/provisioning files point at files that exist.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +73,8 @@ describe('examples/monitoring', () => {
         }
       }
       if (p.type === 'row') continue;
-      expect(p.datasource, what).toEqual({ type: 'prometheus', uid: 'prometheus' });
+      expect(p.datasource, what).toEqual({ type: 'prometheus', uid: '${DS_PROMETHEUS}' });
+      for (const t of p.targets ?? []) expect((t as { datasource?: unknown }).datasource, what).toEqual(p.datasource);
       expect(p.fieldConfig?.defaults, what).toBeTypeOf('object');
       expect(p.targets?.length, what).toBeGreaterThan(0);
       const refIds = new Set(p.targets?.map((t) => t.refId));
@@ -80,11 +82,33 @@ describe('examples/monitoring', () => {
       for (const t of p.targets ?? []) for (const name of promql(t.expr)) expect(metricNames, `${what}: ${t.expr}`).toContain(name);
     }
     const vars = (dashboard.templating.list as Array<{ name: string; type: string; query: { query: string } }>).map((v) => {
-      for (const name of promql(v.query.query)) expect(metricNames).toContain(name);
+      if (v.type === 'query') for (const name of promql(v.query.query)) expect(metricNames).toContain(name);
       return v.name;
     });
-    const used = JSON.stringify(panels).match(/\$(?!__)[a-z_]+/g) ?? [];
-    for (const v of new Set(used)) expect(vars, `variable ${v} is defined`).toContain(v.slice(1));
+    const used = JSON.stringify(panels).match(/\$\{?(?!__)[A-Za-z_]+/g) ?? [];
+    for (const v of new Set(used)) expect(vars, `variable ${v} is defined`).toContain(v.replace(/^\$\{?/, ''));
+  });
+
+  it('is importable on any Grafana: the datasource is an import input, never a hard-coded uid', () => {
+    expect(dashboard.__inputs).toEqual([
+      expect.objectContaining({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' }),
+    ]);
+    // Every datasource reference (panels, targets, variables) goes through the input.
+    const refs: Array<{ type: string; uid: string }> = [];
+    const walk = (o: unknown): void => {
+      if (Array.isArray(o)) for (const v of o) walk(v);
+      else if (o && typeof o === 'object') {
+        const r = o as Record<string, unknown>;
+        if (r.type === 'prometheus' && typeof r.uid === 'string') refs.push(r as { type: string; uid: string });
+        for (const v of Object.values(r)) walk(v);
+      }
+    };
+    walk(dashboard);
+    expect(refs.length).toBeGreaterThan(20);
+    for (const r of refs) expect(r.uid).toBe('${DS_PROMETHEUS}');
+    // File provisioning ignores __inputs: a datasource variable of the same name resolves it there.
+    const dsVar = dashboard.templating.list.find((v: { name: string }) => v.name === 'DS_PROMETHEUS');
+    expect(dsVar).toMatchObject({ type: 'datasource', query: 'prometheus' });
   });
 
   it('charts throughput, lag, pending age, dead letters and latency quantiles, and every metric', () => {
@@ -93,6 +117,9 @@ describe('examples/monitoring', () => {
     expect(all).toMatch(/rate\(sluice_processed_total/);
     expect(all).toMatch(/sluice_group_lag/);
     expect(all).toMatch(/sluice_oldest_pending_age_seconds/);
+    expect(all).toMatch(/sluice_pending_max_idle_seconds/);
+    expect(all).toMatch(/sluice_group_lag_seconds/);
+    expect(all).toMatch(/nodejs_eventloop_lag_p99_seconds/);
     expect(all).toMatch(/sluice_dlq_length/);
     for (const h of ['sluice_handler_duration_seconds', 'sluice_end_to_end_latency_seconds']) {
       for (const q of ['0.5', '0.95', '0.99']) expect(all).toContain(`histogram_quantile(${q}, sum by (le, stream) (rate(${h}_bucket`);
@@ -100,7 +127,7 @@ describe('examples/monitoring', () => {
     for (const m of Object.values(METRICS)) expect(all, `${m.name} is on the dashboard`).toContain(m.name);
   });
 
-  it('has alert rules for pending age, dead letters, missing consumers and growing lag, each with a runbook entry', () => {
+  it('has alert rules for stuck entries, dead letters, missing consumers and lag, each with a runbook entry', () => {
     const runbook = read('RUNBOOK.md');
     const anchors = new Set([...runbook.matchAll(/^## (.+)$/gm)].map((m) => (m[1] as string).toLowerCase().replace(/\s+/g, '-')));
     const rules = alerts.groups.flatMap((g: { rules: unknown[] }) => g.rules) as Array<{
@@ -111,8 +138,21 @@ describe('examples/monitoring', () => {
       annotations: { summary: string; runbook: string };
     }>;
     expect(rules.map((r) => r.alert)).toEqual(
-      expect.arrayContaining(['SluiceOldestPendingTooOld', 'SluiceDeadLettersGrowing', 'SluiceNoConsumers', 'SluiceLagGrowing']),
+      expect.arrayContaining([
+        'SluiceStuckHandler',
+        'SluiceDeadLettersGrowing',
+        'SluiceNoConsumers',
+        'SluiceLagGrowing',
+        'SluiceLagTooOld',
+      ]),
     );
+    const by = new Map(rules.map((r) => [r.alert, r.expr]));
+    // Stuck means idle (nobody works on it), not old: an old backlog must not fire it.
+    expect(by.get('SluiceStuckHandler')).toContain('sluice_pending_max_idle_seconds');
+    expect(by.get('SluiceStuckHandler')).not.toContain('sluice_oldest_pending_age_seconds');
+    // The gauge vanishes with the last worker: only absent() can see that.
+    expect(by.get('SluiceNoConsumers')).toMatch(/absent\(sluice_consumers\)/);
+    expect(by.get('SluiceLagTooOld')).toContain('sluice_group_lag_seconds');
     for (const r of rules) {
       expect(r.for, r.alert).toMatch(/^\d+[smh]$/);
       expect(['warning', 'critical'], r.alert).toContain(r.labels.severity);
@@ -120,6 +160,28 @@ describe('examples/monitoring', () => {
       expect(anchors, `${r.alert}: runbook anchor`).toContain(r.annotations.runbook.split('#')[1]);
       for (const name of promql(r.expr)) expect(metricNames, r.alert).toContain(name);
     }
+  });
+
+  it('passes promtool check rules', () => {
+    const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
+    if (!promtool) throw new Error('promtool not found: install it with `apt-get install -y prometheus`');
+    const run = spawnSync(promtool, ['check', 'rules', resolve(here, 'alerts.yml')], { encoding: 'utf8' });
+    expect(run.stderr + run.stdout).toMatch(/SUCCESS: \d+ rules found/);
+    expect(run.status).toBe(0);
+  });
+
+  it('fires the alerts on promtool unit-test series: idle not age, and absent() once every worker is gone', () => {
+    const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
+    if (!promtool) throw new Error('promtool not found: install it with `apt-get install -y prometheus`');
+    const run = spawnSync(promtool, ['test', 'rules', resolve(here, 'alerts.test.yml')], { encoding: 'utf8' });
+    expect(run.stdout + run.stderr).toContain('SUCCESS');
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+  });
+
+  it('runbook uses the CLI as it is: `sluice dlq replay <stream>`', () => {
+    const runbook = read('RUNBOOK.md');
+    expect(runbook).toContain('sluice dlq replay <stream>');
+    expect(runbook).not.toMatch(/`sluice dlq replay`/);
   });
 
   it('wires Prometheus, Grafana and docker compose to files that exist', () => {
@@ -137,7 +199,7 @@ describe('examples/monitoring', () => {
     }
     for (const rule of prom.rule_files as string[]) expect(mounts.has(rule), `${rule} is mounted`).toBe(true);
     const ds = parse(read('grafana/provisioning/datasources/prometheus.yml'));
-    expect(ds.datasources[0].uid).toBe('prometheus');
+    expect(ds.datasources[0]).toMatchObject({ type: 'prometheus', isDefault: true });
     const provider = parse(read('grafana/provisioning/dashboards/sluice.yml'));
     const path = provider.providers[0].options.path as string;
     expect(mounts.get(path)).toBe('./examples/monitoring/grafana/dashboards');

@@ -1,7 +1,8 @@
 // Crash recovery with real processes: kill -9 a worker holding 1,000 entries, SIGSTOP one
 // mid-handler. Nothing may be lost; work done twice is counted and reported; a worker that
 // wakes after its entries were reclaimed must have every late outcome fenced.
-import { Producer, streamKeys } from '@sluice/core';
+import { Producer } from '@sluice/core';
+import { streamKeys } from '@sluice/core/plugin';
 import { sleep, until } from '@sluice/testing';
 import { describe, expect, it } from 'vitest';
 import { pendingBy, readLog, readResults, tally, useFleet } from './fleet.js';

@@ -2,7 +2,8 @@
 // what they recorded. Every process a Fleet spawned is killed by `killAll()` (afterEach).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { fieldsToObject, openConnection, type RedisClient } from '@sluice/core';
+import type { RedisClient } from '@sluice/core';
+import { fieldsToObject, openConnection } from '@sluice/core/plugin';
 import { until } from '@sluice/testing';
 import { useRedis } from '@sluice/testing/vitest';
 import { afterEach, beforeEach } from 'vitest';
@@ -73,16 +74,25 @@ export class Worker {
   }
 }
 
+/** Spawn `script` (a worker fixture on the built dist) with its JSON config and the suite's Redis URL. */
+export function spawnWorker(script: string, url: string, config: object): Worker {
+  const env = { ...process.env, SLUICE_TEST_REDIS_URL: url };
+  return new Worker(
+    spawn(process.execPath, [script, JSON.stringify(config)], { env, stdio: ['pipe', 'pipe', 'pipe'] }),
+  );
+}
+
 export class Fleet {
   readonly workers: Worker[] = [];
 
   /** @param url the suite's Redis (from useRedis()), handed to children as SLUICE_TEST_REDIS_URL */
   constructor(private readonly url: string) {}
 
-  start(config: WorkerConfig): Worker {
-    const env = { ...process.env, SLUICE_TEST_REDIS_URL: this.url };
-    const proc = spawn(process.execPath, [WORKER, JSON.stringify(config)], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const w = new Worker(proc);
+  /** Start a worker process: this directory's fixture, or another test's `script` with its own config. */
+  start(config: WorkerConfig): Worker;
+  start(config: { prefix: string } & Record<string, unknown>, script: string): Worker;
+  start(config: { prefix: string }, script = WORKER): Worker {
+    const w = spawnWorker(script, this.url, config);
     this.workers.push(w);
     return w;
   }

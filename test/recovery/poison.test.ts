@@ -1,7 +1,8 @@
 // A poison entry kills every process that runs it. Workers are restarted like a supervisor
 // would; after maxDeliveries crashes the entry must be in the dead-letter stream, and every
 // other entry done.
-import { fieldsToObject, Producer, streamKeys } from '@sluice/core';
+import { Producer } from '@sluice/core';
+import { fieldsToObject, streamKeys } from '@sluice/core/plugin';
 import { until } from '@sluice/testing';
 import { describe, expect, it } from 'vitest';
 import { readResults, tally, useFleet, type Worker, type WorkerConfig } from './fleet.js';

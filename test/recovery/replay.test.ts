@@ -1,7 +1,8 @@
 // Replay while consumers run: 500 dead letters go back, each is processed exactly once, the
 // DLQ ends empty, and replaying again (or twice at once) replays nothing more.
 import { replay } from '@sluice/claim';
-import { Producer, streamKeys } from '@sluice/core';
+import { Producer } from '@sluice/core';
+import { streamKeys } from '@sluice/core/plugin';
 import { until } from '@sluice/testing';
 import { describe, expect, it } from 'vitest';
 import { readLog, readResults, tally, useFleet } from './fleet.js';

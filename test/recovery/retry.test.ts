@@ -1,6 +1,7 @@
 // Retries in a real worker: fail twice then succeed (backoff observed between attempts),
 // NonRetryableError straight to the DLQ, a handler timeout counted as a failed attempt.
-import { Producer, streamKeys } from '@sluice/core';
+import { Producer } from '@sluice/core';
+import { streamKeys } from '@sluice/core/plugin';
 import { until } from '@sluice/testing';
 import { describe, expect, it } from 'vitest';
 import { readLog, readResults, useFleet } from './fleet.js';

@@ -1,22 +1,25 @@
 // Reading the dead-letter stream: what died, when, why, and which ones a query selects.
 // `replay()` (replay.ts) uses the same query to move dead letters back.
+import { ConfigError, type RedisClient, shardNames } from '@sluice/core';
 import {
-  ConfigError,
+  compareIds,
   DEFAULT_PREFIX,
   DLQ_FIELDS,
-  FIELDS,
+  TASK_FIELDS as FIELDS,
   fieldsToObject,
   intOption,
+  isIdBound,
   parseRangeReply,
   type RawEntry,
-  type RedisClient,
   type StreamKeys,
   streamKeys,
-} from '@sluice/core';
+} from '@sluice/core/plugin';
 
 export interface DeadLetter {
   /** Id of the dead letter in the `:dlq` stream (its ms part is when it died). */
   id: string;
+  /** The (physical) stream it died in: the stream asked for, or one of its shards (`orders:3`). */
+  stream: string;
   reason: string;
   /** The last error, as `Name: message`. */
   error: string;
@@ -50,6 +53,17 @@ export interface DeadLetterQuery {
   reason?: string;
   /** Only dead letters written by this consumer group. */
   group?: string;
+  /**
+   * The stream is a sharded logical stream with this many shards (Producer `shards`): read
+   * every shard's dead letters as one stream (`stream` on each says its shard). @defaultValue not sharded
+   */
+  shards?: number;
+}
+
+/** The physical streams a query reads: the stream itself, or its shards (validated). */
+export function queryStreams(owner: string, stream: string, q: DeadLetterQuery): string[] {
+  if (q.shards === undefined) return [stream];
+  return shardNames(stream, intOption(owner, 'shards', q.shards, 1, 256));
 }
 
 export interface ListOptions extends DeadLetterQuery {
@@ -66,17 +80,18 @@ export function rangeBound(value: string | number | Date | undefined, open: '-' 
       throw new ConfigError(`option "${field}" must be a time in ms >= 0, got ${ms}`);
     return String(ms);
   }
-  if (typeof ms !== 'string' || !/^\d+(-\d+)?$/.test(ms)) {
+  if (typeof ms !== 'string' || !isIdBound(ms)) {
     throw new ConfigError(`option "${field}" must be a stream id, a Date or ms, got ${JSON.stringify(value)}`);
   }
   return ms;
 }
 
-export function toDeadLetter(raw: RawEntry): DeadLetter {
+export function toDeadLetter(raw: RawEntry, stream: string): DeadLetter {
   const f = fieldsToObject(raw.fields ?? []);
   const deliveries = f[DLQ_FIELDS.deliveries];
   return {
     id: raw.id,
+    stream,
     reason: f[DLQ_FIELDS.reason] ?? 'unknown',
     error: f[DLQ_FIELDS.error] ?? '',
     origin: f[DLQ_FIELDS.origin],
@@ -114,17 +129,18 @@ export function dlqKeys(stream: string, prefix: string | undefined): StreamKeys 
  */
 export async function* scanDeadLetters(
   client: RedisClient,
-  dlqKey: string,
+  keys: StreamKeys,
   q: DeadLetterQuery,
   pageSize: number,
 ): AsyncGenerator<DeadLetter> {
+  const dlqKey = keys.dlq;
   const keep = matcher(q);
   let start = rangeBound(q.from, '-', 'from');
   const end = rangeBound(q.to, '+', 'to');
   for (;;) {
     const page = parseRangeReply(await client.sendCommand(['XRANGE', dlqKey, start, end, 'COUNT', String(pageSize)]));
     for (const raw of page) {
-      const d = toDeadLetter(raw);
+      const d = toDeadLetter(raw, keys.name);
       if (keep(d)) yield d;
     }
     if (page.length < pageSize) return;
@@ -132,18 +148,22 @@ export async function* scanDeadLetters(
   }
 }
 
-/** Dead letters of `stream`, oldest first, filtered by the query. */
+/** Dead letters of `stream` (with `shards`: of all its shards), oldest first, filtered by the query. */
 export async function listDeadLetters(
   client: RedisClient,
   stream: string,
   opts: ListOptions = {},
 ): Promise<DeadLetter[]> {
   const count = intOption('listDeadLetters', 'count', opts.count ?? 100, 1, 1_000_000);
-  const keys = dlqKeys(stream, opts.prefix);
   const out: DeadLetter[] = [];
-  for await (const d of scanDeadLetters(client, keys.dlq, opts, Math.min(count, 500))) {
-    out.push(d);
-    if (out.length >= count) break;
+  for (const name of queryStreams('listDeadLetters', stream, opts)) {
+    let n = 0;
+    for await (const d of scanDeadLetters(client, dlqKeys(name, opts.prefix), opts, Math.min(count, 500))) {
+      out.push(d);
+      if (++n >= count) break;
+    }
   }
-  return out;
+  // Shards' dead letters merged by when they died (DLQ ids are times).
+  if (opts.shards !== undefined) out.sort((a, b) => compareIds(a.id, b.id));
+  return out.slice(0, count);
 }

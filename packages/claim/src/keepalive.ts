@@ -1,7 +1,8 @@
 // The keepalive: an owner resets the idle time of every entry it holds (running or waiting
 // for a handler slot) well before minIdleMs, so a slow but alive consumer is never robbed.
 // The touch script skips entries someone else took over: waking from a pause never steals.
-import { type PluginContext, touchScript } from '@sluice/core';
+import type { PluginContext } from '@sluice/core';
+import { touchScript } from '@sluice/core/plugin';
 import type { RecoveryStats } from './stats.js';
 
 /** Ids per touch script call. */

@@ -1,5 +1,6 @@
 // recovery() options: defaults, derived defaults, and the one place they are validated.
-import { ConfigError, fnOption, intOption } from '@sluice/core';
+import { ConfigError } from '@sluice/core';
+import { fnOption, intOption, knownOptions } from '@sluice/core/plugin';
 
 /** Retry delay for the attempt that just failed (1-based); return ms. */
 export type BackoffFn = (attempt: number, error: Error | undefined) => number;
@@ -56,6 +57,17 @@ const DAY_MS = 86_400_000;
 export function resolveRecoveryOptions(opts: RecoveryOptions = {}): ResolvedRecoveryOptions {
   const owner = 'recovery()';
   if (opts === null || typeof opts !== 'object') throw new ConfigError(`${owner}: options must be an object`);
+  knownOptions(owner, opts, [
+    'minIdleMs',
+    'claimIntervalMs',
+    'keepaliveIntervalMs',
+    'maxDeliveries',
+    'deadConsumerMs',
+    'attempts',
+    'backoffBaseMs',
+    'backoffMaxMs',
+    'backoff',
+  ]);
   const d = RECOVERY_DEFAULTS;
   const minIdleMs = intOption(owner, 'minIdleMs', opts.minIdleMs ?? d.minIdleMs, 10, DAY_MS);
   const claimDefault = Math.max(1, Math.min(d.maxClaimIntervalMs, Math.floor(minIdleMs / 2)));

@@ -1,7 +1,8 @@
 // At start, before the consumer re-reads its own pending entries (a restart under a fixed
 // consumer name), dead-letter those already delivered maxDeliveries times: re-reading would
 // deliver them once more, and a poison entry would crash this process forever.
-import { type PluginContext, parseRangeReply } from '@sluice/core';
+import type { PluginContext } from '@sluice/core';
+import { parseRangeReply } from '@sluice/core/plugin';
 import { MaxDeliveriesError } from './errors.js';
 import type { RecoveryStats } from './stats.js';
 

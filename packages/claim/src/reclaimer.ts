@@ -1,7 +1,8 @@
 // The reclaimer: takes over entries whose owner stopped touching them (crashed, stuck,
 // partitioned) and feeds them to this consumer's handlers. Runs in every consumer that uses
 // recovery(); XAUTOCLAIM makes concurrent reclaimers safe, so no leader is needed.
-import { type PluginContext, parseRangeReply, type RawEntry } from '@sluice/core';
+import type { PluginContext } from '@sluice/core';
+import { parseRangeReply, type RawEntry } from '@sluice/core/plugin';
 import { MaxDeliveriesError } from './errors.js';
 import { autoclaimScript } from './lua/autoclaim.js';
 import type { RecoveryStats } from './stats.js';

@@ -1,4 +1,5 @@
-import { decodeDelayed, NonRetryableError, type Outcome } from '@sluice/core';
+import { NonRetryableError, type Outcome } from '@sluice/core';
+import { decodeDelayed } from '@sluice/core/plugin';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recovery } from './recovery.js';
 import { type Harness, harness, sleep, strand, until } from './test-util/harness.js';

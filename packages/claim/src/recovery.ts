@@ -2,6 +2,7 @@
 // dead or stuck consumers, keep held entries alive, retry with backoff, dead-letter poison
 // entries, remove dead consumers. Retry options live here, not on the Consumer.
 import { ConfigError, type ConsumerPlugin, type Outcome, type PluginContext } from '@sluice/core';
+import { Repeating, registerClaimerScript } from '@sluice/core/plugin';
 import { DeadConsumerReaper } from './dead-consumers.js';
 import { Keepalive } from './keepalive.js';
 import { type RecoveryOptions, type ResolvedRecoveryOptions, resolveRecoveryOptions } from './options.js';
@@ -9,7 +10,6 @@ import { deadLetterOwnPoison } from './own-pending.js';
 import { Reclaimer } from './reclaimer.js';
 import { decideRetry } from './retry.js';
 import { emptyStats, type RecoveryStats } from './stats.js';
-import { Repeating } from './timer.js';
 
 export interface RecoveryPlugin extends ConsumerPlugin {
   readonly name: 'recovery';
@@ -45,6 +45,8 @@ export function recovery(opts: RecoveryOptions = {}): RecoveryPlugin {
       if (started) throw new ConfigError('recovery(): one plugin instance per Consumer; call recovery() for each');
       started = true;
       const onError = (err: unknown) => ctx.reportError(err);
+      // Before any claim: settles of entries younger than half this skip their owner check (core lua/fence.ts).
+      await ctx.run(registerClaimerScript, [ctx.keys.claimers], [ctx.group, String(options.minIdleMs)]);
       await deadLetterOwnPoison(ctx, options.maxDeliveries, stats);
       reclaimer = new Reclaimer(ctx, options, stats);
       const r = reclaimer;

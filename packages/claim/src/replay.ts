@@ -1,8 +1,21 @@
 // Replay: dead letters go back into their stream with `attempt` reset and `origin` kept.
 // Each batch is one script call (XADD to the stream + XDEL from the DLQ), so a crash mid-way
 // leaves every dead letter either replayed or still in the DLQ: just run it again.
-import { ConfigError, DLQ_FIELDS, intOption, type RedisClient } from '@sluice/core';
-import { type DeadLetterQuery, dlqKeys, scanDeadLetters } from './dlq.js';
+// Every command is bounded (`commandTimeoutMs`): a Redis that stopped answering ends the run
+// with a TimeoutError instead of a wait forever.
+import { ConfigError, type RedisClient, TimeoutError, type TlsOptions } from '@sluice/core';
+import {
+  closeQuietly,
+  DLQ_FIELDS,
+  intOption,
+  isEntryId,
+  openConnection,
+  type StreamKeys,
+  stringOption,
+  tlsOption,
+  withCommandTimeout,
+} from '@sluice/core/plugin';
+import { type DeadLetterQuery, dlqKeys, queryStreams, scanDeadLetters } from './dlq.js';
 import { replayScript } from './lua/replay.js';
 
 export interface ReplayProgress {
@@ -23,7 +36,19 @@ export interface ReplayOptions extends DeadLetterQuery {
   batchSize?: number;
   /** Called after every batch. */
   onProgress?: (progress: ReplayProgress) => void;
+  /**
+   * A command Redis has not answered within this time rejects the replay with a TimeoutError
+   * (what was replayed stays replayed; run it again for the rest). @defaultValue 10000
+   */
+  commandTimeoutMs?: number;
+  /** With `{ url }`: the first connect gives up after this long. @defaultValue 5000 */
+  connectTimeoutMs?: number;
 }
+
+/** Where replay() sends its commands: a client you own, or a URL (connected and closed by replay). */
+export type ReplayTarget = RedisClient | { url: string; tls?: TlsOptions | undefined };
+
+export const REPLAY_DEFAULTS = { batchSize: 100, commandTimeoutMs: 10_000, connectTimeoutMs: 5000 } as const;
 
 export interface ReplayResult {
   /** Dead letters moved back into the stream (in a dry run: that would be). */
@@ -35,9 +60,84 @@ export interface ReplayResult {
 /** Dead-letter fields that are bookkeeping, not task fields: dropped on replay (`origin` stays). */
 const DROP = Object.values(DLQ_FIELDS).filter((f) => f !== DLQ_FIELDS.origin);
 
-export async function replay(client: RedisClient, stream: string, opts: ReplayOptions = {}): Promise<ReplayResult> {
+export async function replay(target: ReplayTarget, stream: string, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const owner = 'replay';
-  const batchSize = intOption(owner, 'batchSize', opts.batchSize ?? 100, 1, 5_000);
+  const d = REPLAY_DEFAULTS;
+  const commandTimeoutMs = intOption(owner, 'commandTimeoutMs', opts.commandTimeoutMs ?? d.commandTimeoutMs, 1);
+  const connectTimeoutMs = intOption(owner, 'connectTimeoutMs', opts.connectTimeoutMs ?? d.connectTimeoutMs, 1);
+  if (target === null || typeof target !== 'object') throw new ConfigError(`${owner}: pass a client or { url, tls }`);
+  if (!('sendCommand' in target)) {
+    stringOption(owner, 'url', target.url);
+    tlsOption(owner, target.tls);
+    const client = await connectBounded(target, connectTimeoutMs);
+    try {
+      return await replayWith(withCommandTimeout(client, commandTimeoutMs, `replay ${stream}`), stream, opts);
+    } finally {
+      await closeQuietly(client);
+    }
+  }
+  return replayWith(withCommandTimeout(target, commandTimeoutMs, `replay ${stream}`), stream, opts);
+}
+
+/** Connect to `url`, or reject with a TimeoutError after `ms` (the half-made client is destroyed). */
+async function connectBounded(target: { url: string; tls?: TlsOptions | undefined }, ms: number): Promise<RedisClient> {
+  let made: RedisClient | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let lastError: Error | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      try {
+        made?.destroy();
+      } catch {}
+      const why = lastError ? `: ${lastError.message}` : '';
+      reject(new TimeoutError(`replay: could not connect to Redis within connectTimeoutMs=${ms}${why}`));
+    }, ms);
+  });
+  const connecting = openConnection(
+    target,
+    (err) => {
+      lastError = err;
+    },
+    (c) => {
+      made = c;
+    },
+  );
+  connecting.catch(() => {});
+  try {
+    return (await Promise.race([connecting, late])).client;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** With `shards`: each shard's dead letters back into that shard (a key stays on its shard), one shard after another. */
+async function replayWith(client: RedisClient, stream: string, opts: ReplayOptions): Promise<ReplayResult> {
+  if (opts.shards === undefined) return replayOne(client, stream, opts);
+  const total: ReplayResult = { replayed: 0, skipped: 0 };
+  let scanned = 0;
+  for (const shard of queryStreams('replay', stream, opts)) {
+    const limit = opts.limit === undefined ? undefined : Math.max(0, opts.limit - total.replayed);
+    if (limit === 0) break;
+    const done = { ...total };
+    const seen = scanned;
+    const r = await replayOne(client, shard, {
+      ...opts,
+      shards: undefined,
+      ...(limit === undefined ? {} : { limit }),
+      onProgress: (p) => {
+        scanned = seen + p.scanned;
+        opts.onProgress?.({ replayed: done.replayed + p.replayed, skipped: done.skipped + p.skipped, scanned });
+      },
+    });
+    total.replayed += r.replayed;
+    total.skipped += r.skipped;
+  }
+  return total;
+}
+
+async function replayOne(client: RedisClient, stream: string, opts: ReplayOptions): Promise<ReplayResult> {
+  const owner = 'replay';
+  const batchSize = intOption(owner, 'batchSize', opts.batchSize ?? REPLAY_DEFAULTS.batchSize, 1, 5_000);
   const limit = opts.limit === undefined ? Number.POSITIVE_INFINITY : intOption(owner, 'limit', opts.limit, 0);
   if (opts.ids !== undefined && !Array.isArray(opts.ids))
     throw new ConfigError(`${owner}: option "ids" must be an array`);
@@ -65,7 +165,7 @@ export async function replay(client: RedisClient, stream: string, opts: ReplayOp
     opts.onProgress?.({ ...progress });
   };
 
-  for await (const item of selectIds(client, keys.dlq, opts, batchSize)) {
+  for await (const item of selectIds(client, keys, opts, batchSize)) {
     progress.scanned++;
     batch.push(item);
     // Never send more than the limit could still take: skipped ones do not count against it.
@@ -85,11 +185,11 @@ interface Selected {
 /** The dead letters a replay selects: the given ids (read back when needed), else a range scan. */
 async function* selectIds(
   client: RedisClient,
-  dlqKey: string,
+  keys: StreamKeys,
   opts: ReplayOptions,
   pageSize: number,
 ): AsyncGenerator<Selected> {
-  const read = (q: DeadLetterQuery, size: number) => scanDeadLetters(client, dlqKey, q, size);
+  const read = (q: DeadLetterQuery, size: number) => scanDeadLetters(client, keys, q, size);
   if (opts.ids === undefined) {
     for await (const d of read(opts, pageSize)) yield { id: d.id, replayable: d.data !== undefined };
     return;
@@ -97,7 +197,7 @@ async function* selectIds(
   const filtered =
     opts.dryRun || opts.errorMatch !== undefined || opts.reason !== undefined || opts.group !== undefined;
   for (const id of opts.ids) {
-    if (typeof id !== 'string' || !/^\d+-\d+$/.test(id)) {
+    if (typeof id !== 'string' || !isEntryId(id)) {
       throw new ConfigError(`replay: option "ids" must hold stream ids, got ${JSON.stringify(id)}`);
     }
     if (!filtered) {

@@ -1,8 +1,9 @@
-import { decodeDelayed, type Entry, NonRetryableError, type Outcome, TimeoutError } from '@sluice/core';
+import { type Entry, NonRetryableError, type Outcome, TimeoutError } from '@sluice/core';
+import { decodeDelayed, MAX_ERROR_CHARS, retryFields } from '@sluice/core/plugin';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RECOVERY_DEFAULTS, resolveRecoveryOptions } from './options.js';
-import { backoffDelay, decideRetry, MAX_ERROR_CHARS, type RetryPolicy, retryFields } from './retry.js';
+import { backoffDelay, decideRetry, type RetryPolicy } from './retry.js';
 
 const policy: RetryPolicy = { attempts: 3, backoffBaseMs: 100, backoffMaxMs: 1000, backoff: undefined };
 

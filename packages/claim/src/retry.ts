@@ -1,14 +1,12 @@
 // Where a failed attempt's fate is decided: retry later through the `:delayed` set, or
 // dead-letter it. The retry is a write in the same settle script call as the ack, so the
 // task never exists twice nor not at all, and a fenced outcome schedules nothing.
-import { type Entry, encodeDelayed, errorMessage, FIELDS, type Outcome } from '@sluice/core';
+import type { Outcome } from '@sluice/core';
+import { encodeDelayed, retryFields } from '@sluice/core/plugin';
 import { isClosedAbort, isNonRetryable } from './errors.js';
 import type { ResolvedRecoveryOptions } from './options.js';
 
 export type RetryPolicy = Pick<ResolvedRecoveryOptions, 'attempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'backoff'>;
-
-/** Longest `err` text carried to the next attempt (a handler may throw a huge message). */
-export const MAX_ERROR_CHARS = 4096;
 
 /**
  * Delay before the next attempt after attempt `attempt` (1-based) failed: the policy's
@@ -21,24 +19,6 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, error?: Error
   }
   const ceiling = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.min(attempt - 1, 52));
   return Math.floor(random() * ceiling);
-}
-
-/**
- * The next attempt's wire fields: the entry's own fields (data, key, headers and any
- * unknown ones, untouched) with `attempt` + 1, `origin` kept (or set to this entry's id on
- * the first retry) and `err` set to the error that caused the retry.
- */
-export function retryFields(entry: Entry, error: Error | undefined): string[] {
-  const out: string[] = [];
-  const { fields } = entry;
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const name = fields[i] as string;
-    if (name !== FIELDS.attempt && name !== FIELDS.origin && name !== FIELDS.error)
-      out.push(name, fields[i + 1] as string);
-  }
-  const err = error ? errorMessage(error).slice(0, MAX_ERROR_CHARS) : 'failed';
-  out.push(FIELDS.attempt, String(entry.attempt + 1), FIELDS.origin, entry.origin ?? entry.id, FIELDS.error, err);
-  return out;
 }
 
 /**

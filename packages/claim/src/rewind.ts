@@ -1,6 +1,7 @@
 // rewind(): move a group's read position back (XGROUP SETID) to reprocess history — every
 // entry after the new position is delivered to the group again. Pending entries stay pending.
 import { ConfigError, type RedisClient } from '@sluice/core';
+import { isEntryId } from '@sluice/core/plugin';
 import { dlqKeys } from './dlq.js';
 
 /** Largest sequence number of a stream id. */
@@ -21,7 +22,7 @@ export async function rewind(
   const keys = dlqKeys(stream, opts.prefix);
   let id: string;
   if (typeof to === 'string') {
-    if (!/^\d+-\d+$/.test(to) && to !== '0')
+    if (!isEntryId(to) && to !== '0')
       throw new ConfigError(`rewind: "to" must be a stream id or a time, got ${JSON.stringify(to)}`);
     id = to;
   } else {

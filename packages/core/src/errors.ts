@@ -23,6 +23,18 @@ export class PayloadError extends SluiceError {
   }
 }
 
+/**
+ * A payload failed its schema (option `schema` / `schemas`): `issues` are the Standard
+ * Schema issues. Publish writes nothing; a consumer dead-letters the entry as `invalid`.
+ */
+export class ValidationError extends PayloadError {
+  readonly issues: readonly { message: string; path?: readonly unknown[] | undefined }[];
+  constructor(message: string, issues: readonly { message: string; path?: readonly unknown[] | undefined }[]) {
+    super(message);
+    this.issues = issues;
+  }
+}
+
 /** An entry on the stream does not follow wire format v1; it is dead-lettered as `malformed`. */
 export class MalformedEntryError extends SluiceError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -41,6 +53,21 @@ export class NonRetryableError extends SluiceError {
 export class TimeoutError extends SluiceError {
   constructor(message: string) {
     super('ERR_SLUICE_TIMEOUT', message);
+  }
+}
+
+/** A scheduled publish found the stream's delayed set at `maxDelayed`: nothing was written. */
+export class DelayedFullError extends SluiceError {
+  constructor(
+    readonly key: string,
+    readonly size: number,
+    readonly maxDelayed: number,
+  ) {
+    super(
+      'ERR_SLUICE_DELAYED_FULL',
+      `scheduled publish to "${key}" rejected: the delayed set holds ${size} of maxDelayed=${maxDelayed} ` +
+        '(nothing written; publish it later, without a delay, or raise maxDelayed)',
+    );
   }
 }
 

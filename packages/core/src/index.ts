@@ -1,54 +1,46 @@
-// @sluice/core: streams, wire codec, keys, Lua scripts, Producer and Consumer.
+// @sluice/core — what users call: Producer, Consumer, their options and events, errors,
+// the logger and codec seams. Plugin authors and sibling packages: '@sluice/core/plugin'.
 
-export type { Codec, Entry, Headers, RawEntry, TaskFields } from './codec.js';
-export {
-  decodeEntry,
-  encodeFields,
-  F as FIELDS,
-  fieldValue,
-  jsonCodec,
-  undecodedEntry,
-  WIRE_VERSION,
-} from './codec.js';
-export type { Connection, RedisClient } from './connection.js';
-export { closeQuietly, duplicateClient, openConnection, reconnectDelayMs } from './connection.js';
-export type { ConsumerEvents } from './consumer.js';
-export { Consumer } from './consumer.js';
-export type { ConsumerOptions, Handler, HandlerContext } from './consumer-options.js';
-export { CONSUMER_DEFAULTS, defaultConsumerName } from './consumer-options.js';
-export { DLQ_FIELDS, deadLetterFields } from './deadletter.js';
-export type { DelayedTask } from './delayed.js';
-export { DELAYED_TAG, decodeDelayed, encodeDelayed, newDelayedId } from './delayed.js';
+export { Consumer } from './consumer/consumer.js';
+export type { ConsumerEvents } from './consumer/events.js';
+export type { ConsumerOptions, Handler, HandlerContext } from './consumer/options.js';
+export { CONSUMER_DEFAULTS } from './consumer/options.js';
+export type { ConsumerPlugin, PluginContext } from './consumer/plugin-types.js';
 export {
   ClosedError,
   ConfigError,
-  errorMessage,
+  DelayedFullError,
   MalformedEntryError,
   NonRetryableError,
   PayloadError,
   SluiceError,
   TimeoutError,
+  ValidationError,
 } from './errors.js';
-export { ensureGroup } from './group.js';
-export type { KeyRole, StreamKeys } from './keys.js';
-export { DEFAULT_PREFIX, KEY_ROLES, roleKeys, streamKeys, validateName } from './keys.js';
-export type { Logger } from './log.js';
+export type { LogFn, Logger } from './log.js';
 export { consoleLogger } from './log.js';
-export { promoteScript } from './lua/promote.js';
-export { publishScript } from './lua/publish.js';
-export { settleScript } from './lua/settle.js';
-export { touchScript } from './lua/touch.js';
-export { connectionOption, fnOption, intOption, stringOption } from './options.js';
-export type { DeadReason, Outcome, SettleWrite, Status } from './outcome.js';
-export { STATUS } from './outcome.js';
-export type { ConsumerPlugin, PluginContext } from './plugin.js';
-export type { ProducerEvents, ProducerOptions, PublishOptions } from './producer.js';
-export { PRODUCER_DEFAULTS, Producer } from './producer.js';
-export type { ProducerPlugin, WaitOptions } from './producer-plugin.js';
-export { validateProducerPlugins, withPluginHeaders } from './producer-plugin.js';
-export { jittered, PROMOTE_BATCH, Promoter } from './promoter.js';
-export { fieldsToObject, parseAutoClaimReply, parseRangeReply, parseReadReply, replyToObject } from './reply.js';
-export type { ScheduleOptions } from './scheduler.js';
-export { dueTime } from './scheduler.js';
-export { Script } from './script.js';
-export { settleArgs } from './settler.js';
+export type { UnfitShape } from './lua/resources.js';
+export type { ProducerOptions } from './producer/options.js';
+export { PRODUCER_DEFAULTS } from './producer/options.js';
+export type { ProducerPlugin, WaitOptions } from './producer/plugin.js';
+export type { ProducerEvents, PublishOptions, StreamMap, StreamProducer } from './producer/producer.js';
+export { Producer } from './producer/producer.js';
+export type { ScheduleOptions } from './producer/schedule.js';
+export { aclRule } from './redis/acl.js';
+export type { ClientOption, RedisClient, TlsOptions } from './redis/connection.js';
+export { redactUrl } from './redis/redact.js';
+export { ReplicationError } from './redis/wait.js';
+export type { RetentionOptions } from './retention/options.js';
+export { RETENTION_DEFAULTS } from './retention/options.js';
+export type { TrimResult } from './retention/trimmer.js';
+export type { PlacementOptions, Resources } from './schedule/capacity.js';
+export { PLACEMENT_DEFAULTS } from './schedule/capacity.js';
+export type { SchemaOutput, StandardSchemaV1 } from './schema/validate.js';
+export type { ShardedConsumerOptions } from './shard/consumer.js';
+export { ShardedConsumer } from './shard/consumer.js';
+export type { OrderedOptions } from './shard/ordered-options.js';
+export { ORDERED_DEFAULTS } from './shard/ordered-options.js';
+export { shardNames, shardOf } from './shard/route.js';
+export type { DeadReason, Outcome, Status } from './wire/outcome.js';
+export type { Codec, Entry, Headers } from './wire/task.js';
+export { jsonCodec } from './wire/task.js';

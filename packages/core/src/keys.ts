@@ -15,8 +15,26 @@ export interface StreamKeys {
   readonly dlq: string;
   /** Result stream. */
   readonly results: string;
-  /** Idempotent-publish marker for one key. */
-  idem(key: string): string;
+  /** Hash: group -> smallest min idle time its reclaimers claim with (lua/fence.ts). */
+  readonly claimers: string;
+  /** Idempotent publish: hash marker -> first entry id (lua/idempotency.ts). */
+  readonly idmp: string;
+  /** Idempotent publish: zset marker -> expiry ms, bounds the hash. */
+  readonly idmpExpiry: string;
+  /** Hash: the bounds last applied to this stream (retention by the trimmer, delayedMax by producers), for `sluice inspect`. */
+  readonly limits: string;
+  /** Ordered backlog (zset): tasks waiting for dispatch, score = their order (docs/ordering.md). */
+  readonly backlog: string;
+  /** Scheduler state under `<prefix>:{<stream>}:sched:<part>` (sequence, wake marker, policy credits). */
+  sched(part: string): string;
+  /** Ordered mode: this stream's (shard's) lease for `group`, value = the holder's fencing token (shard/leases.ts). */
+  lease(group: string): string;
+  /** Ordered mode: counter of lease grants for `group`, the fencing token's epoch; never expires. */
+  leaseEpoch(group: string): string;
+  /** Ordered mode: hash entry id -> handler runs of an inherited entry by later lease holders (shard/poison.ts). */
+  suspects(group: string): string;
+  /** Ordered mode, on the logical stream's tag: zset of live consumers of `group`, score = expiry ms. */
+  members(group: string): string;
 }
 
 /** Roles a settle write can target; the settle script receives the keys in this order. */
@@ -45,7 +63,16 @@ export function streamKeys(stream: string, prefix: string = DEFAULT_PREFIX): Str
     delayed: `${base}:delayed`,
     dlq: `${base}:dlq`,
     results: `${base}:results`,
-    idem: (key: string) => `${base}:idem:${key}`,
+    claimers: `${base}:claimers`,
+    idmp: `${base}:idmp`,
+    idmpExpiry: `${base}:idmp:exp`,
+    limits: `${base}:limits`,
+    backlog: `${base}:backlog`,
+    sched: (part: string) => `${base}:sched:${part}`,
+    lease: (group: string) => `${base}:lease:${group}`,
+    leaseEpoch: (group: string) => `${base}:lease:${group}:epoch`,
+    suspects: (group: string) => `${base}:lease:${group}:suspects`,
+    members: (group: string) => `${base}:members:${group}`,
   };
 }
 

@@ -36,3 +36,22 @@ export function connectionOption(owner: string, opts: { url?: unknown; client?: 
     throw new ConfigError(`${owner}: pass "url" or "client", not both`);
   if (opts.url !== undefined) stringOption(owner, 'url', opts.url);
 }
+
+/** `tls`: an object of PEM strings/Buffers (ca, cert, key, servername, rejectUnauthorized). */
+export function tlsOption<T>(owner: string, value: T): T {
+  if (value === undefined) return value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ConfigError(`${owner}: option "tls" must be an object like { ca, cert, key }`);
+  knownOptions(`${owner} tls`, value, ['ca', 'cert', 'key', 'servername', 'rejectUnauthorized']);
+  return value;
+}
+
+/** Unknown options are an error, not silence: a typo like `concurency` must not pass unnoticed. */
+export function knownOptions(owner: string, opts: object, known: readonly string[]): void {
+  for (const name of Object.keys(opts)) {
+    if (!known.includes(name)) {
+      const hint = known.find((k) => k.toLowerCase() === name.toLowerCase());
+      throw new ConfigError(`${owner}: unknown option "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
+    }
+  }
+}

@@ -1,63 +1,76 @@
-// The one seam extensions plug into: sources of entries, writes for an outcome, start/close.
-import type { Codec, Entry, RawEntry } from './codec.js';
-import type { RedisClient } from './connection.js';
-import type { ConsumerEvents } from './consumer.js';
-import type { StreamKeys } from './keys.js';
-import type { Logger } from './log.js';
-import type { DeadReason, Outcome } from './outcome.js';
-import type { Script } from './script.js';
+// @sluice/core/plugin — the surface for sibling packages (@sluice/claim, @sluice/results,
+// @sluice/cli) and third-party plugins: the plugin seam, keys, the wire format, scripts,
+// connections, ids and timers. Users call '@sluice/core' (index.ts) instead.
 
-export interface PluginContext {
-  /** Command connection (never blocked). */
-  readonly redis: RedisClient;
-  readonly keys: StreamKeys;
-  readonly group: string;
-  /** This consumer's name in the group. */
-  readonly consumer: string;
-  readonly codec: Codec;
-  readonly log: Logger;
-  /** Handler slots free right now (concurrency + prefetch − entries held). */
-  freeSlots(): number;
-  /** Ids of entries whose handler is running or queued. */
-  heldIds(): string[];
-  /**
-   * Feed entries (already owned by this consumer in the PEL, e.g. claimed) into the
-   * handler pipeline. `deliveries` maps id → delivery count when the source knows it;
-   * `source: 'reclaimed'` also emits the consumer's `reclaimed` event.
-   */
-  deliver(entries: RawEntry[], opts?: { deliveries?: ReadonlyMap<string, number>; source?: string }): void;
-  /** Dead-letter an owned entry without running the handler (same settle path as any outcome). */
-  deadLetter(entry: RawEntry, reason: DeadReason, error: Error, deliveries?: number): void;
-  /** Resolves once every outcome handed to the settler so far is written (or fenced). */
-  flush(): Promise<void>;
-  /** Run a script on the command connection (EVALSHA with NOSCRIPT fallback). */
-  run<T = unknown>(script: Script, keys: readonly string[], args: readonly string[]): Promise<T>;
-  /** Report an error through the consumer's `error` event. */
-  reportError(err: unknown): void;
-  /** Listen to this consumer's events (reclaimed, deleted, closed, ...), e.g. to count them. */
-  on<E extends keyof ConsumerEvents>(event: E, listener: ConsumerEvents[E]): void;
-  /** True once close() began: sources must stop delivering. */
-  readonly closing: boolean;
-}
-
-export interface ConsumerPlugin {
-  readonly name: string;
-  /** Join start: set up timers and sources. Runs after the group exists. */
-  start?(ctx: PluginContext): void | Promise<void>;
-  /**
-   * Decide an outcome's fate (retry, dead letter): may change `status`, `reason`, `ack`,
-   * `retryAt` and push writes. Runs for every outcome, before `record`.
-   */
-  decide?(outcome: Outcome): void;
-  /**
-   * Run the handler inside something (a tracing span, an async context): call `run` once and
-   * return its promise. The first plugin in `use` is the outermost wrapper.
-   */
-  wrap?<X>(run: () => Promise<X>, entry: Entry): Promise<X>;
-  /** Add writes that record the final outcome (e.g. a result entry). */
-  record?(outcome: Outcome): void;
-  /** Observe outcomes after their script call: applied, or fenced (someone else owns the entry now). */
-  settled?(applied: readonly Outcome[], fenced: readonly Outcome[]): void;
-  /** Join close: stop timers. Runs after in-flight work settled, before connections close. */
-  close?(): void | Promise<void>;
-}
+export { defaultConsumerName } from './consumer/options.js';
+export type { ConsumerPlugin, PluginContext } from './consumer/plugin-types.js';
+export { errorMessage } from './errors.js';
+export type { KeyRole, StreamKeys } from './keys.js';
+export { DEFAULT_PREFIX, KEY_ROLES, roleKeys, streamKeys, validateName } from './keys.js';
+export { childLogger } from './log.js';
+export { FENCE_TRUST_MS, registerClaimerScript } from './lua/fence.js';
+export {
+  IDMP_LUA,
+  type IdempotentItem,
+  idempotencyMarker,
+  parsePublishIdempotentReply,
+  publishIdempotentArgs,
+  publishIdempotentScript,
+} from './lua/idempotency.js';
+export { PROMOTE_BATCH, parsePromoteReply, promoteArgs, promoteScript } from './lua/promote.js';
+export { parsePublishReply, publishArgs, publishScript } from './lua/publish.js';
+export { type ResourceKeys, resourceKeys } from './lua/resources.js';
+export { parseSettleReply, settleArgs, settleFlags, settleScript } from './lua/settle.js';
+export { parseTouchReply, touchArgs, touchScript } from './lua/touch.js';
+export { parseTrimReply, trimArgs, trimScript } from './lua/trim.js';
+export { connectionOption, fnOption, intOption, knownOptions, stringOption, tlsOption } from './options.js';
+export type { ProducerPlugin, WaitOptions } from './producer/plugin.js';
+export { withPluginHeaders } from './producer/plugin.js';
+export { dueTime } from './producer/schedule.js';
+export { aclRule, SLUICE_COMMANDS } from './redis/acl.js';
+export type { ClientOption, Connection, RedisClient } from './redis/connection.js';
+export {
+  closeQuietly,
+  duplicateClient,
+  LazyConnection,
+  openConnection,
+  reconnectDelayMs,
+} from './redis/connection.js';
+export { withCommandTimeout } from './redis/deadline.js';
+export { ensureGroup } from './redis/group.js';
+export { compareIds, entryIdOption, idMs, isEntryId, isIdBound } from './redis/ids.js';
+export { hideUrl, redactText, redactUrl } from './redis/redact.js';
+export { parseRangeReply, parseReadReply, replyToObject } from './redis/reply.js';
+export { Script } from './redis/script.js';
+export { resolveRetention } from './retention/options.js';
+export { trimStream } from './retention/trimmer.js';
+export { type ResourceState, readResourceState } from './schedule/resource-state.js';
+export { jittered, Repeating } from './timer.js';
+export { sleep, toError } from './util.js';
+export { deadLetterFields } from './wire/deadletter.js';
+export type { DelayedTask } from './wire/delayed.js';
+export { decodeDelayed, encodeDelayed, newDelayedId } from './wire/delayed.js';
+export {
+  DEAD_REASONS,
+  DELAYED_TAG,
+  DLQ_FIELDS,
+  LIMIT_FIELDS,
+  RESULT_FIELDS,
+  TASK_FIELDS,
+  WIRE_VERSION,
+} from './wire/fields.js';
+export type { DeadReason, Outcome, SettleWrite, Status } from './wire/outcome.js';
+export { newOutcome, STATUS } from './wire/outcome.js';
+export type { ResultEntry } from './wire/result.js';
+export { isFinal, parseResultEntry, resultFields } from './wire/result.js';
+export { MAX_ERROR_CHARS, retryFields } from './wire/retry.js';
+export type { Codec, Entry, Headers, RawEntry, TaskFields } from './wire/task.js';
+export {
+  decodeEntry,
+  encodeFields,
+  fieldsToObject,
+  fieldValue,
+  jsonCodec,
+  safeDecode,
+  undecodedEntry,
+} from './wire/task.js';

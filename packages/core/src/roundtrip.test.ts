@@ -1,8 +1,9 @@
+import { until } from '@sluice/testing';
+import { type Harness, harness } from '@sluice/testing/vitest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Consumer } from './consumer.js';
+import { Consumer } from './consumer/consumer.js';
 import { streamKeys } from './keys.js';
-import { Producer } from './producer.js';
-import { type Harness, harness, until } from './test-util/harness.js';
+import { Producer } from './producer/producer.js';
 
 describe('publish → consume → ack', () => {
   let h: Harness;

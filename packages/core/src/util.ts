@@ -1,5 +1,4 @@
 // Small helpers shared inside core.
-import { type Codec, decodeEntry, type Entry, type RawEntry, undecodedEntry } from './codec.js';
 
 export function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
@@ -17,11 +16,16 @@ export function isPromiseLike<X>(value: X | PromiseLike<X>): value is PromiseLik
   );
 }
 
-/** Decode when possible, else a stand-in that can still be dead-lettered. */
-export function safeDecode(stream: string, raw: RawEntry, codec: Codec, deliveries?: number): Entry {
+/** Wait for `work` at most `ms`; true when it settled in time (a rejection counts as settled). */
+export async function bounded(work: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  if (!work) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
   try {
-    return decodeEntry(stream, raw, codec, deliveries);
-  } catch {
-    return undecodedEntry(stream, raw, deliveries);
+    return await Promise.race([work.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,9 +1,10 @@
 // The docs are checked against the code: the metric table and the result entry fields.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { RESULT_FIELDS } from '@sluice/core/plugin';
 import { describe, expect, it } from 'vitest';
-import { RESULT_FIELDS } from './entry.js';
 import { METRICS } from './metrics/names.js';
+import { RESULTS_DEFAULTS, RESULTS_OPTIONS } from './results.js';
 
 const doc = (name: string) => readFileSync(fileURLToPath(new URL(`../../../${name}`, import.meta.url)), 'utf8');
 
@@ -26,7 +27,7 @@ function table(text: string, first: string): string[][] {
 
 describe('docs', () => {
   it('lists every metric with its type and labels, as exported', () => {
-    const rows = table(doc('README.md'), 'name');
+    const rows = table(doc('docs/metrics.md'), 'name');
     const documented = rows.map(([name, type, labels]) => ({
       name: name?.replaceAll('`', ''),
       type,
@@ -42,5 +43,15 @@ describe('docs', () => {
     const section = text.slice(text.indexOf('## Result entry'));
     const fields = table(section, 'field').map(([f]) => f?.replaceAll('`', ''));
     expect(fields.sort()).toEqual(Object.values(RESULT_FIELDS).sort());
+  });
+
+  it('documents every Results option, with the defaults the code uses', () => {
+    const text = doc('docs/results.md');
+    const rows = table(text.slice(text.indexOf('## `new Results(options)`')), 'option');
+    const documented = rows.flatMap(([names]) => (names ?? '').split(' or ').map((n) => n.replaceAll('`', '')));
+    expect(documented.sort()).toEqual([...RESULTS_OPTIONS].sort());
+    const defaults = new Map(rows.map(([name, d]) => [name?.replaceAll('`', ''), d?.replaceAll('`', '')]));
+    for (const [name, value] of Object.entries(RESULTS_DEFAULTS))
+      expect(defaults.get(name), name).toContain(String(value));
   });
 });

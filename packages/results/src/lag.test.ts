@@ -1,12 +1,13 @@
 // sluice_group_lag against the truth (entries after the group's last-delivered-id, counted
 // with XRANGE) through XDEL and trimming, where Redis 7.0's XINFO lag is null or too high.
-import { type RedisClient, replyToObject, streamKeys } from '@sluice/core';
+import type { RedisClient } from '@sluice/core';
+import { replyToObject, streamKeys } from '@sluice/core/plugin';
+import { parsePrometheus, sample } from '@sluice/testing';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { countAfterScript, groupLag, lagFromInfo } from './metrics/lag.js';
 import { sluiceMetrics } from './metrics/plugin.js';
 import { type Harness, harness } from './test-util/harness.js';
-import { parseProm, sample } from './test-util/prom.js';
 
 async function truth(redis: RedisClient, key: string, group: string): Promise<{ lag: number; xinfo: unknown }> {
   const g = (await redis.sendCommand<unknown[]>(['XINFO', 'GROUPS', key]))
@@ -29,7 +30,7 @@ describe('sluice_group_lag', () => {
     const key = h.keys.stream;
     metrics.watch(h.redis, { stream: 'jobs', group: 'g', prefix: h.prefix });
     const lag = async () =>
-      sample(parseProm(await register.metrics()), 'sluice_group_lag', { stream: 'jobs', group: 'g' });
+      sample(parsePrometheus(await register.metrics()), 'sluice_group_lag', { stream: 'jobs', group: 'g' });
     const add = async (n: number) => {
       const ids: string[] = [];
       for (let i = 0; i < n; i++)

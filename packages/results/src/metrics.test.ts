@@ -1,18 +1,19 @@
 // A known workload, then /metrics scraped over HTTP: exact counters, and gauges equal to what
 // XINFO / XPENDING say when read independently.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { recovery } from '@sluice/claim';
-import { NonRetryableError, type RedisClient, replyToObject, streamKeys } from '@sluice/core';
+import { NonRetryableError, type RedisClient } from '@sluice/core';
+import { idMs, replyToObject, streamKeys } from '@sluice/core/plugin';
+import { httpGet, parsePrometheus, sample } from '@sluice/testing';
 import { Registry } from 'prom-client';
 import { createClient } from 'redis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { idMs } from './ids.js';
 import { sluiceMetrics } from './metrics/plugin.js';
 import { type MetricsServer, metricsHandler, serveMetrics } from './metrics/server.js';
 import { results } from './plugin.js';
 import { type Harness, harness, until } from './test-util/harness.js';
-import { httpGet, parseProm, sample } from './test-util/prom.js';
 
 type Job = { kind: 'ok' | 'retry' | 'exhaust' | 'fatal' | 'steal' | 'fail' };
 
@@ -70,7 +71,8 @@ describe('sluiceMetrics', () => {
       use: [recovery({ attempts: 2, backoff: () => 0, minIdleMs: 100 }), results(), metrics],
       handler,
     });
-    const second = h.consumer<Job>({ stream: 'other', group: 'g2', use: [metrics], handler });
+    // fence 'strict': the steal is a manual XCLAIM with min idle 0, which the default fence window does not expect.
+    const second = h.consumer<Job>({ stream: 'other', group: 'g2', use: [metrics], handler, fence: 'strict' });
     let fenced = 0;
     let failed = 0;
     second.on('fenced', () => fenced++);
@@ -85,7 +87,7 @@ describe('sluiceMetrics', () => {
     const res = await httpGet(`${server.url}/metrics`);
     expect(res.status).toBe(200);
     expect(res.type).toContain('text/plain');
-    const s = parseProm(res.body);
+    const s = parsePrometheus(res.body);
     const j = { stream: 'jobs', group: 'g' };
     const o = { stream: 'other', group: 'g2' };
 
@@ -137,6 +139,12 @@ describe('sluiceMetrics', () => {
       const age = oldest ? Number(sec) - idMs(oldest) / 1000 : 0;
       expect(Math.abs((sample(s, 'sluice_oldest_pending_age_seconds', labels) as number) - age)).toBeLessThan(5);
     }
+    expect(sample(s, 'sluice_group_lag_seconds', j)).toBe(0); // nothing waits for delivery
+    const idles = (await h.redis.sendCommand<unknown[][]>(['XPENDING', other.stream, 'g2', '-', '+', '10'])).map((p) =>
+      Number(p[2]),
+    );
+    expect(sample(s, 'sluice_pending_max_idle_seconds', o)).toBeLessThanOrEqual(Math.max(...idles) / 1000);
+    expect(sample(s, 'sluice_pending_max_idle_seconds', o)).toBeGreaterThan(0);
     expect(sample(s, 'sluice_dlq_length', { stream: 'jobs' })).toBe(10);
     expect(sample(s, 'sluice_group_pending', o)).toBe(2); // the stolen entry and the failure left pending
     expect(sample(s, 'sluice_oldest_pending_age_seconds', o)).toBeGreaterThan(0);
@@ -144,43 +152,73 @@ describe('sluiceMetrics', () => {
 
     // A closed consumer's gauges go away with it.
     await second.close();
-    const after = parseProm((await httpGet(`${server.url}/metrics`)).body);
+    const after = parsePrometheus((await httpGet(`${server.url}/metrics`)).body);
     expect(sample(after, 'sluice_group_pending', o)).toBeUndefined();
     expect(sample(after, 'sluice_group_pending', j)).toBe(0);
   });
 
-  it('serves /healthz from Redis connectivity, 404 elsewhere, and plugs into another server as a handler', async () => {
-    const metrics = sluiceMetrics({ register: new Registry() });
-    server = await serveMetrics({ metrics, port: 0, host: '127.0.0.1' });
-    expect(JSON.parse((await httpGet(`${server.url}/healthz`)).body)).toEqual({ ok: true, redis: 'none' });
-    const client = createClient({ url: h.url, socket: { reconnectStrategy: false } }) as unknown as RedisClient;
-    client.on('error', () => {});
-    await client.connect();
-    metrics.watch(client, { stream: 'jobs', group: 'g', prefix: h.prefix });
-    const up = await httpGet(`${server.url}/healthz`);
-    expect([up.status, JSON.parse(up.body)]).toEqual([200, { ok: true, redis: 'up' }]);
-    expect((await httpGet(`${server.url}/nope`)).status).toBe(404);
-    // Its connection dies for good: unhealthy, and /metrics still answers.
-    const id = await client.sendCommand<number>(['CLIENT', 'ID']);
-    await h.redis.sendCommand(['CLIENT', 'KILL', 'ID', String(id)]);
-    await until(() => !client.isOpen);
-    const down = await httpGet(`${server.url}/healthz`);
-    expect(down.status).toBe(503);
-    expect(JSON.parse(down.body)).toMatchObject({ ok: false, redis: 'down' });
-    expect((await httpGet(`${server.url}/metrics`)).status).toBe(200);
-
-    // The same handler inside another app (Express-style): what it does not serve goes to next().
-    const handle = metricsHandler(metrics);
-    const app = createServer((req, res) => handle(req, res, () => res.end('the app')));
-    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-    try {
-      expect((await httpGet(`${base}/orders`)).body).toBe('the app');
-      const scraped = await httpGet(`${base}/metrics`);
-      expect(scraped.status).toBe(200);
-      expect(parseProm(scraped.body).types.get('sluice_published_total')).toBe('counter');
-    } finally {
-      await new Promise((resolve) => app.close(resolve));
-    }
+  it('reports lag in seconds from the oldest undelivered id, the longest pending idle time, and the build', async () => {
+    const register = new Registry();
+    const metrics = sluiceMetrics({ register, cacheMs: 0 });
+    const [sec] = await h.redis.sendCommand<[string, string]>(['TIME']);
+    const now = Number(sec) * 1000;
+    const key = h.keys.stream;
+    await h.redis.sendCommand(['XGROUP', 'CREATE', key, 'g', '0', 'MKSTREAM']);
+    for (const ago of [120_000, 60_000, 30_000])
+      await h.redis.sendCommand(['XADD', key, `${now - ago}-0`, 'v', '1', 'data', '1']);
+    // The oldest is delivered and then sits for 45 s (XCLAIM IDLE sets its idle time); the
+    // next one, published 60 s ago, was never delivered.
+    await h.redis.sendCommand(['XREADGROUP', 'GROUP', 'g', 'ghost', 'COUNT', '1', 'STREAMS', key, '>']);
+    await h.redis.sendCommand(['XCLAIM', key, 'g', 'ghost', '0', `${now - 120_000}-0`, 'IDLE', '45000', 'JUSTID']);
+    metrics.watch(h.redis, { stream: 'jobs', group: 'g', prefix: h.prefix });
+    const s = parsePrometheus((await metrics.scrape()).body);
+    const j = { stream: 'jobs', group: 'g' };
+    expect(sample(s, 'sluice_group_lag', j)).toBe(2);
+    expect(sample(s, 'sluice_group_lag_seconds', j)).toBeGreaterThanOrEqual(60);
+    expect(sample(s, 'sluice_group_lag_seconds', j)).toBeLessThan(90); // not the 120 s of the delivered one
+    expect(sample(s, 'sluice_pending_max_idle_seconds', j)).toBeGreaterThanOrEqual(45);
+    expect(sample(s, 'sluice_pending_max_idle_seconds', j)).toBeLessThan(90); // idle, not age since publish
+    expect(sample(s, 'sluice_oldest_pending_age_seconds', j)).toBeGreaterThanOrEqual(120);
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(sample(s, 'sluice_build_info', { version })).toBe(1);
   });
+
+  // Its own plain client on the suite's URL: single-server topology only (not under test:cluster).
+  it.skipIf(process.env.SLUICE_TEST_TOPOLOGY === 'cluster')(
+    'serves /healthz from Redis connectivity, 404 elsewhere, and plugs into another server as a handler',
+    async () => {
+      const metrics = sluiceMetrics({ register: new Registry() });
+      server = await serveMetrics({ metrics, port: 0, host: '127.0.0.1' });
+      expect(JSON.parse((await httpGet(`${server.url}/healthz`)).body)).toEqual({ ok: true, redis: 'none' });
+      const client = createClient({ url: h.url, socket: { reconnectStrategy: false } }) as unknown as RedisClient;
+      client.on('error', () => {});
+      await client.connect();
+      metrics.watch(client, { stream: 'jobs', group: 'g', prefix: h.prefix });
+      const up = await httpGet(`${server.url}/healthz`);
+      expect([up.status, JSON.parse(up.body)]).toEqual([200, { ok: true, redis: 'up' }]);
+      expect((await httpGet(`${server.url}/nope`)).status).toBe(404);
+      // Its connection dies for good: unhealthy, and /metrics still answers.
+      const id = await client.sendCommand<number>(['CLIENT', 'ID']);
+      await h.redis.sendCommand(['CLIENT', 'KILL', 'ID', String(id)]);
+      await until(() => !client.isOpen);
+      const down = await httpGet(`${server.url}/healthz`);
+      expect(down.status).toBe(503);
+      expect(JSON.parse(down.body)).toMatchObject({ ok: false, redis: 'down' });
+      expect((await httpGet(`${server.url}/metrics`)).status).toBe(200);
+
+      // The same handler inside another app (Express-style): what it does not serve goes to next().
+      const handle = metricsHandler(metrics);
+      const app = createServer((req, res) => handle(req, res, () => res.end('the app')));
+      await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+      const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+      try {
+        expect((await httpGet(`${base}/orders`)).body).toBe('the app');
+        const scraped = await httpGet(`${base}/metrics`);
+        expect(scraped.status).toBe(200);
+        expect(parsePrometheus(scraped.body).types.get('sluice_published_total')).toBe('counter');
+      } finally {
+        await new Promise((resolve) => app.close(resolve));
+      }
+    },
+  );
 });

@@ -1,15 +1,7 @@
 // results(): the consumer plugin that writes one result entry per outcome, in the settle
 // script call that acks the entry (no extra round trip, never an ack without its result).
-import {
-  type Codec,
-  ConfigError,
-  type ConsumerPlugin,
-  intOption,
-  type Outcome,
-  type PluginContext,
-  type SettleWrite,
-} from '@sluice/core';
-import { isFinal, resultFields } from './entry.js';
+import { type Codec, ConfigError, type ConsumerPlugin, type Outcome, type PluginContext } from '@sluice/core';
+import { intOption, isFinal, knownOptions, resultFields, type SettleWrite } from '@sluice/core/plugin';
 
 export interface ResultsPluginOptions {
   /** Keep about this many result entries (XADD MAXLEN ~); 0 turns the length cap off. @defaultValue 100000 */
@@ -54,6 +46,7 @@ class ResultsPlugin implements ConsumerPlugin {
 
   constructor(opts: ResultsPluginOptions) {
     const owner = 'results()';
+    knownOptions(owner, opts, ['resultsMaxLen', 'resultsTtlMs', 'everyAttempt', 'maxResultBytes']);
     const d = RESULTS_PLUGIN_DEFAULTS;
     this.maxLen = intOption(owner, 'resultsMaxLen', opts.resultsMaxLen ?? d.resultsMaxLen, 0);
     this.ttlMs = intOption(owner, 'resultsTtlMs', opts.resultsTtlMs ?? d.resultsTtlMs, 0);

@@ -1,10 +1,12 @@
-import { recovery } from '@sluice/claim';
-import { ClosedError } from '@sluice/core';
+import { recovery, replay } from '@sluice/claim';
+import { ClosedError, ConfigError } from '@sluice/core';
+import { deferred, entriesAdded, sleep, until } from '@sluice/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WaitTimeoutError } from './errors.js';
 import { results } from './plugin.js';
 import { replies } from './replies.js';
-import { deferred, entriesAdded, type Harness, harness, sleep, until } from './test-util/harness.js';
+import { RESULTS_DEFAULTS } from './results.js';
+import { type Harness, harness } from './test-util/harness.js';
 
 describe('results()', () => {
   let h: Harness;
@@ -129,11 +131,12 @@ describe('Results', () => {
   });
 
   it('waitFor resolves with the final outcome after retries, matched by the first entry id', async () => {
+    let healed = false;
     const c = h.consumer<{ ok: boolean }>({
       promoteIntervalMs: 20,
       use: [recovery({ attempts: 3, backoff: () => 0 }), results()],
       handler: ({ ok }, ctx) => {
-        if (ctx.attempt < 3 || !ok) throw new Error(`attempt ${ctx.attempt}`);
+        if (!healed && (ctx.attempt < 3 || !ok)) throw new Error(`attempt ${ctx.attempt}`);
         return 'third time';
       },
     });
@@ -164,6 +167,10 @@ describe('Results', () => {
     ]);
     expect(rows.filter((x) => x.f.final === '0').every((x) => Number(x.f.retryAt) > 0)).toBe(true);
     expect((await r.status(bad as string)).status).toBe('dead');
+    // Replayed after a fix: its status is the replay's outcome, not the old dead letter.
+    healed = true;
+    await replay(h.redis, 'jobs', { prefix: h.prefix });
+    await until(async () => (await r.status(bad as string)).status === 'ok');
   });
 
   it('waitFor rejects on timeout, on abort and on close, and forgets the waiter', async () => {
@@ -177,10 +184,31 @@ describe('Results', () => {
     await expect(aborted).rejects.toThrow('stop waiting');
     await expect(r.waitFor(never, { signal: AbortSignal.abort(new Error('already')) })).rejects.toThrow('already');
     expect(r.waiting).toBe(0);
-    const open = r.waitFor(never);
+    // The rejection handler is attached before close(): close() may take several ticks (a cluster).
+    const open = expect(r.waitFor(never)).rejects.toBeInstanceOf(ClosedError);
     await r.close();
-    await expect(open).rejects.toBeInstanceOf(ClosedError);
+    await open;
     await expect(r.waitFor('not-an-id')).rejects.toThrow(/entry id/);
+  });
+
+  it('waitFor gives up after waitTimeoutMs by default, naming the id; Infinity waits until close', async () => {
+    expect(RESULTS_DEFAULTS.waitTimeoutMs).toBe(30_000);
+    const r = h.results({ waitTimeoutMs: 100 });
+    const never = '1-0';
+    const forever = r.waitFor(never, { timeoutMs: Number.POSITIVE_INFINITY });
+    const closed = expect(forever).rejects.toBeInstanceOf(ClosedError);
+    const err = await r.waitFor(never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaitTimeoutError);
+    expect(err).toMatchObject({ entryId: never, timeoutMs: 100, code: 'ERR_SLUICE_TIMEOUT' });
+    expect((err as Error).message).toContain(never);
+    // The Infinity waiter is still there after the default one gave up.
+    expect(r.waiting).toBe(1);
+    for (const bad of [0, -1, 1.5, Number.NaN, '10'])
+      await expect(r.waitFor(never, { timeoutMs: bad as number })).rejects.toBeInstanceOf(ConfigError);
+    expect(() => h.results({ waitTimeoutMs: 0 })).toThrow(ConfigError);
+    expect(() => h.results({ tls: 'yes' as never })).toThrow(/tls/);
+    await r.close();
+    await closed;
   });
 
   it('status walks pending → processing → ok for one entry', async () => {

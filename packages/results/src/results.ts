@@ -3,24 +3,31 @@ import {
   ClosedError,
   type Codec,
   ConfigError,
-  closeQuietly,
-  connectionOption,
   consoleLogger,
-  DEFAULT_PREFIX,
-  duplicateClient,
-  intOption,
   jsonCodec,
   type Logger,
-  openConnection,
-  parseRangeReply,
   type RedisClient,
-  type StreamKeys,
-  streamKeys,
-  validateName,
+  type TlsOptions,
   type WaitOptions,
 } from '@sluice/core';
-import { parseResultEntry, type ResultEntry } from './entry.js';
-import { entryIdOption, idMs } from './ids.js';
+import {
+  type ClientOption,
+  connectionOption,
+  DEFAULT_PREFIX,
+  entryIdOption,
+  idMs,
+  intOption,
+  knownOptions,
+  LazyConnection,
+  parseRangeReply,
+  parseResultEntry,
+  type ResultEntry,
+  type StreamKeys,
+  streamKeys,
+  tlsOption,
+  validateName,
+  withCommandTimeout,
+} from '@sluice/core/plugin';
 import { parseTaskState, type TaskState, taskStateScript } from './status.js';
 import { type TailOptions, tailResults } from './tail.js';
 import { Waiters } from './waiters.js';
@@ -29,7 +36,7 @@ export interface ResultsOptions {
   /** Redis URL; connections are created and closed by this instance. */
   url?: string;
   /** A node-redis client you own (never closed here); blocking reads use duplicates of it. */
-  client?: RedisClient;
+  client?: ClientOption;
   /** Logical stream name whose outcomes to read. */
   stream: string;
   /** Key prefix. @defaultValue "sluice" */
@@ -42,6 +49,19 @@ export interface ResultsOptions {
   readCount?: number;
   /** Codec of the `result` field. @defaultValue JSON */
   codec?: Codec;
+  /**
+   * How long `waitFor` waits when the call gives no `timeoutMs`: it then rejects with a
+   * WaitTimeoutError naming the entry id. `Infinity` waits for as long as it takes. @defaultValue 30000
+   */
+  waitTimeoutMs?: number;
+  /**
+   * A command Redis has not answered within this time (an outage: node-redis queues commands
+   * until it reconnects) rejects with a TimeoutError: `status()`, `read()` and backfills never
+   * wait forever; blocking reads get their BLOCK time on top. @defaultValue 10000
+   */
+  commandTimeoutMs?: number;
+  /** TLS material for a `rediss://` URL: `{ ca, cert, key }` (PEM). @defaultValue none (system CAs) */
+  tls?: TlsOptions;
   log?: Logger;
 }
 
@@ -49,7 +69,33 @@ export const RESULTS_DEFAULTS = {
   prefix: DEFAULT_PREFIX,
   blockMs: 5000,
   readCount: 1000,
+  waitTimeoutMs: 30_000,
+  commandTimeoutMs: 10_000,
 } as const;
+
+export const RESULTS_OPTIONS = [
+  'url',
+  'client',
+  'tls',
+  'stream',
+  'prefix',
+  'group',
+  'blockMs',
+  'readCount',
+  'codec',
+  'waitTimeoutMs',
+  'commandTimeoutMs',
+  'log',
+] as const;
+
+/** A wait timeout: a whole number of ms >= 1, or Infinity (never). */
+export function waitTimeoutOption(owner: string, name: string, value: unknown): number {
+  if (value === Number.POSITIVE_INFINITY) return value;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 2_147_483_647) return value;
+  throw new ConfigError(
+    `${owner}: option "${name}" must be whole ms in [1, 2147483647] or Infinity, got ${String(value)}`,
+  );
+}
 
 export class Results {
   readonly keys: StreamKeys;
@@ -58,24 +104,35 @@ export class Results {
   private readonly log: Logger;
   private readonly blockMs: number;
   private readonly readCount: number;
-  private command: Promise<{ client: RedisClient; owned: boolean }> | undefined;
+  private readonly waitTimeoutMs: number;
+  private readonly commandTimeoutMs: number;
+  private readonly command: LazyConnection;
   private blocking: Promise<RedisClient> | undefined;
+  /** The blocking connection from before its connect resolves, so close() can destroy it at once. */
+  private blockingRaw: RedisClient | undefined;
   private readonly tails = new Set<RedisClient>();
   private readonly waiters: Waiters;
   private closed = false;
 
-  constructor(private readonly opts: ResultsOptions) {
+  constructor(readonly opts: ResultsOptions) {
     const owner = 'Results';
     if (opts === null || typeof opts !== 'object') throw new ConfigError(`${owner}: options object required`);
+    knownOptions(owner, opts, RESULTS_OPTIONS);
     connectionOption(owner, opts);
+    tlsOption(owner, opts.tls);
     const d = RESULTS_DEFAULTS;
     validateName(`${owner}: option "stream"`, opts.stream);
     this.keys = streamKeys(opts.stream, validateName(`${owner}: option "prefix"`, opts.prefix ?? d.prefix));
     this.group = opts.group === undefined ? undefined : validateName(`${owner}: option "group"`, opts.group);
     this.blockMs = intOption(owner, 'blockMs', opts.blockMs ?? d.blockMs, 1, 3_600_000);
     this.readCount = intOption(owner, 'readCount', opts.readCount ?? d.readCount, 1, 100_000);
+    this.waitTimeoutMs = waitTimeoutOption(owner, 'waitTimeoutMs', opts.waitTimeoutMs ?? d.waitTimeoutMs);
+    this.commandTimeoutMs = intOption(owner, 'commandTimeoutMs', opts.commandTimeoutMs ?? d.commandTimeoutMs, 1);
     this.codec = opts.codec ?? jsonCodec;
     this.log = opts.log ?? consoleLogger();
+    this.command = new LazyConnection(opts, (err) =>
+      this.log.warn({ err }, `results ${this.keys.name}: ${err.message}`),
+    );
     this.waiters = new Waiters({
       key: this.keys.results,
       codec: this.codec,
@@ -91,15 +148,18 @@ export class Results {
   /**
    * Resolve with the final outcome of the task published as `entryId` (also when it finished
    * after retries, or before this call). All waiters of this instance share one connection.
-   * Rejects with WaitTimeoutError after `timeoutMs`, with the signal's reason on abort.
+   * Rejects with WaitTimeoutError (naming the id) after `timeoutMs` (default: the
+   * `waitTimeoutMs` option, 30 s; `Infinity` never gives up), with the signal's reason on abort.
    */
   waitFor<R = unknown>(entryId: string, opts: WaitOptions = {}): Promise<ResultEntry<R>> {
+    let timeoutMs: number;
     try {
       entryIdOption('Results.waitFor', entryId);
+      timeoutMs = waitTimeoutOption('Results.waitFor', 'timeoutMs', opts.timeoutMs ?? this.waitTimeoutMs);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.waiters.wait(entryId, opts) as Promise<ResultEntry<R>>;
+    return this.waiters.wait(entryId, { signal: opts.signal, timeoutMs }) as Promise<ResultEntry<R>>;
   }
 
   /** Waiters not yet answered. */
@@ -151,13 +211,21 @@ export class Results {
       from: opts.from,
       signal: opts.signal,
       open: async () => {
-        if (this.closed) throw new ClosedError('Results is closed');
-        const dup = await duplicateClient(await this.client(), (err) => this.log.warn(`results tail: ${err.message}`));
+        const dup = (await this.client()).duplicate();
+        // Tracked before its connect resolves: close() destroys it even while Redis is silent.
         this.tails.add(dup);
+        dup.on('error', (err) => this.log.warn(`results tail: ${err.message}`));
+        try {
+          await dup.connect();
+          if (this.closed) throw new ClosedError('Results is closed');
+        } catch (err) {
+          if (this.tails.delete(dup)) destroyQuietly(dup);
+          throw err;
+        }
         return dup;
       },
       release: (dup) => {
-        if (this.tails.delete(dup)) dup.destroy();
+        if (this.tails.delete(dup)) destroyQuietly(dup);
       },
       decode: (raws) => this.decode<R>(raws),
     });
@@ -172,12 +240,11 @@ export class Results {
     if (this.closed) return;
     this.closed = true;
     this.waiters.close();
-    for (const t of this.tails) t.destroy();
+    for (const t of this.tails) destroyQuietly(t);
     this.tails.clear();
-    const blocking = await this.blocking?.catch(() => undefined);
-    blocking?.destroy();
-    const command = await this.command?.catch(() => undefined);
-    if (command?.owned) await closeQuietly(command.client);
+    // Not awaited: its connect may never finish while Redis is silent.
+    if (this.blockingRaw) destroyQuietly(this.blockingRaw);
+    await this.command.close();
   }
 
   private decode<R>(raws: ReturnType<typeof parseRangeReply>): ResultEntry<R>[] {
@@ -189,7 +256,10 @@ export class Results {
     return out;
   }
 
-  /** The first final result for a task and its latest result of any kind (scans from the entry's time on). */
+  /**
+   * The task's latest result (scans from the entry's time on), as `final` when it is final.
+   * The latest, not the first: after a replay the dead letter's `dead` is history.
+   */
   private async findResults<R>(
     client: RedisClient,
     id: string,
@@ -202,33 +272,42 @@ export class Results {
       );
       for (const r of this.decode<R>(raws)) {
         if (r.origin !== id && r.id !== id) continue;
-        if (r.final) return { final: r };
         latest = r;
       }
       const last = raws[raws.length - 1];
-      if (!last || raws.length < this.readCount) return latest ? { latest } : {};
+      if (!last || raws.length < this.readCount)
+        return latest?.final ? { final: latest, latest } : latest ? { latest } : {};
       start = `(${last.id}`;
     }
   }
 
+  /** The command connection, every command bounded by `commandTimeoutMs`. */
   private async client(): Promise<RedisClient> {
     if (this.closed) throw new ClosedError('Results is closed');
-    this.command ??= openConnection(this.opts, (err) =>
-      this.log.warn(`results ${this.keys.name}: ${err.message}`),
-    ).catch((err) => {
-      this.command = undefined; // the next call tries again
-      throw err;
-    });
-    return (await this.command).client;
+    return withCommandTimeout(await this.command.get(), this.commandTimeoutMs, `results ${this.keys.name}`);
   }
 
   private async blockingClient(): Promise<RedisClient> {
     this.blocking ??= this.client()
-      .then((c) => duplicateClient(c, (err) => this.log.warn(`results ${this.keys.name}: ${err.message}`)))
+      .then(async (c) => {
+        const dup = c.duplicate();
+        this.blockingRaw = dup;
+        dup.on('error', (err) => this.log.warn(`results ${this.keys.name}: ${err.message}`));
+        await dup.connect();
+        if (this.closed) throw new ClosedError('Results is closed');
+        return dup;
+      })
       .catch((err) => {
         this.blocking = undefined;
         throw err;
       });
     return this.blocking;
   }
+}
+
+/** destroy() throws on a client that is closed already. */
+function destroyQuietly(client: RedisClient): void {
+  try {
+    client.destroy();
+  } catch {}
 }

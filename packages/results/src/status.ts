@@ -1,8 +1,9 @@
 // status(): where one task is now. The PEL and the group positions are read in one script
 // (atomic), then the result stream is scanned, so an entry is never seen "nowhere" while
 // it moves from pending to processing to done.
-import { Script } from '@sluice/core';
-import type { ResultEntry } from './entry.js';
+
+import type { ResultEntry } from '@sluice/core/plugin';
+import { Script } from '@sluice/core/plugin';
 
 /**
  * task-state: is an entry processing (in a group's PEL), still to be delivered, or neither?

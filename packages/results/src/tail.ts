@@ -1,7 +1,8 @@
 // Tailing outcomes as an async iterator. Each tail pulls with its own blocking connection:
 // a slow loop body slows its reads (backpressure) instead of growing a buffer.
-import { parseRangeReply, parseReadReply, type RawEntry, type RedisClient, reconnectDelayMs } from '@sluice/core';
-import type { ResultEntry } from './entry.js';
+import type { RedisClient } from '@sluice/core';
+import type { ResultEntry } from '@sluice/core/plugin';
+import { parseRangeReply, parseReadReply, type RawEntry, reconnectDelayMs } from '@sluice/core/plugin';
 
 export interface TailOptions {
   /** Start after this results id; `$` means only outcomes written from now on, `0` from the oldest kept. @defaultValue "$" */

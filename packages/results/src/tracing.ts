@@ -4,6 +4,7 @@
 // without it this plugin does nothing and costs nothing.
 import { createRequire } from 'node:module';
 import type { ConsumerPlugin, Entry, Headers, ProducerPlugin } from '@sluice/core';
+import { knownOptions } from '@sluice/core/plugin';
 import { formatTraceparent, parseTraceparent } from './traceparent.js';
 
 /** The part of @opentelemetry/api used here (typed locally: no type dependency on OTel). */
@@ -55,6 +56,7 @@ export type TracingPlugin = ConsumerPlugin & ProducerPlugin;
 
 /** Trace propagation for `new Producer({ use: [t] })` and `new Consumer({ use: [t] })`. */
 export function tracing(opts: TracingOptions = {}): TracingPlugin {
+  knownOptions('tracing()', opts, ['tracerName', 'api']);
   const api = (opts.api ?? loadOtelApi()) as OtelApi | undefined;
   if (!api?.trace || !api.context) return { name: 'tracing' };
   const tracer = api.trace.getTracer(opts.tracerName ?? '@sluice/results');

@@ -1,9 +1,10 @@
 import type { RedisClient } from '@sluice/core';
+import { deferred, sleep, until } from '@sluice/testing';
 import { createClient } from 'redis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { results } from './plugin.js';
 import { Results } from './results.js';
-import { deferred, type Harness, harness, sleep, until } from './test-util/harness.js';
+import { type Harness, harness } from './test-util/harness.js';
 
 /** Server-side connections carrying `name` (CLIENT SETNAME), with what each is running. */
 async function connections(redis: RedisClient, name: string): Promise<Array<{ id: string; cmd: string }>> {

@@ -1,17 +1,16 @@
 // waitFor's machinery: ONE blocking XREAD connection per Results instance serves every
 // waiter. A waiter that arrives after its result was written is found by a backfill scan
 // (one XRANGE pass for all waiters that registered in the same tick).
+import { ClosedError, type Codec, type RedisClient } from '@sluice/core';
 import {
-  ClosedError,
-  type Codec,
+  idMs,
   parseRangeReply,
   parseReadReply,
-  type RedisClient,
+  parseResultEntry,
+  type ResultEntry,
   reconnectDelayMs,
-} from '@sluice/core';
-import { parseResultEntry, type ResultEntry } from './entry.js';
+} from '@sluice/core/plugin';
 import { WaitTimeoutError } from './errors.js';
-import { idMs } from './ids.js';
 
 export interface WaitersDeps {
   /** The results stream key. */
@@ -57,7 +56,8 @@ export class Waiters {
     return n;
   }
 
-  wait(id: string, opts: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined }): Promise<ResultEntry> {
+  /** `timeoutMs`: Infinity never times out. */
+  wait(id: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<ResultEntry> {
     if (this.closed) return Promise.reject(new ClosedError('Results is closed'));
     const { signal, timeoutMs } = opts;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -81,7 +81,7 @@ export class Waiters {
         this.remove(w);
         fn();
       };
-      if (timeoutMs !== undefined && timeoutMs > 0) {
+      if (Number.isFinite(timeoutMs)) {
         timer = setTimeout(() => settle(() => reject(new WaitTimeoutError(id, timeoutMs))), timeoutMs);
       }
       signal?.addEventListener('abort', onAbort, { once: true });

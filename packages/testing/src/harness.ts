@@ -1,18 +1,8 @@
 // A per-test harness for code that uses Sluice: the suite's Redis, a fresh key prefix, a raw
 // client for assertions, and Producer/Consumer factories closed together with `close()`.
-import {
-  Consumer,
-  type ConsumerOptions,
-  fieldsToObject,
-  openConnection,
-  Producer,
-  type ProducerOptions,
-  parseRangeReply,
-  type RedisClient,
-  type StreamKeys,
-  streamKeys,
-} from '@sluice/core';
-import { useRedis } from './vitest.js';
+import { Consumer, type ConsumerOptions, Producer, type ProducerOptions, type RedisClient } from '@sluice/core';
+import { fieldsToObject, openConnection, parseRangeReply, type StreamKeys, streamKeys } from '@sluice/core/plugin';
+import { useRedis } from './use-redis.js';
 
 export interface Closable {
   close(): Promise<void>;

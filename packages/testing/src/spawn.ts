@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './find.js';
+import { assertTlsBuild, makeCerts, type TlsMaterial, tlsArgs } from './tls.js';
 
 export interface SpawnOptions {
   /** Turn on AOF persistence (appendfsync everysec). @defaultValue false */
@@ -16,6 +17,19 @@ export interface SpawnOptions {
   args?: string[];
   /** How long to wait for the server to accept connections. @defaultValue 10000 */
   startTimeoutMs?: number;
+  /**
+   * Serve TLS only (`rediss://`), with a fresh CA, server and client certificate made by the
+   * openssl CLI; clients may present the client certificate or none. @defaultValue false
+   */
+  tls?: boolean;
+}
+
+/** Where to put a server, when the caller decides (a cluster node restarted in place). */
+export interface Placement {
+  /** Listen on this port (no retry on a clash); else a free one. */
+  port?: number;
+  /** Run in this existing dir, which the caller owns; else a fresh temp dir removed on stop. */
+  dir?: string;
 }
 
 export interface SpawnedRedis {
@@ -24,6 +38,10 @@ export interface SpawnedRedis {
   dir: string;
   pid: number;
   process: ChildProcess;
+  /** Whether stopping the server removes `dir`. */
+  ownsDir: boolean;
+  /** Client-side PEMs of a TLS server. */
+  tls?: TlsMaterial;
 }
 
 const live = new Set<ChildProcess>();
@@ -38,9 +56,14 @@ function installExitHook(): void {
   };
   process.on('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
+    // First in line, so the count below still sees a program's own once() listeners.
+    process.prependOnceListener(sig, () => {
       killAll();
-      process.kill(process.pid, sig);
+      // Keep Node's default (exit on the signal) only when nobody else handles it: a program that
+      // listens for Ctrl-C (the demo, a CLI tail) cleans up and exits on its own terms. Re-raising
+      // under such a program raced its cleanup: once it stopped listening, the re-raised signal
+      // killed it (exit 130 instead of 0).
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
     });
   }
 }
@@ -54,16 +77,24 @@ function watchdog(childPid: number): void {
   spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
 }
 
-export async function spawnRedis(bin: string, opts: SpawnOptions = {}): Promise<SpawnedRedis> {
+export async function spawnRedis(bin: string, opts: SpawnOptions = {}, place: Placement = {}): Promise<SpawnedRedis> {
   installExitHook();
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-'));
+  if (opts.tls) assertTlsBuild(bin);
+  const ownsDir = place.dir === undefined;
+  const dir = place.dir ?? mkdtempSync(join(tmpdir(), 'sluice-redis-'));
   const host = '127.0.0.1';
   let lastError = '';
-  for (let tries = 0; tries < 5; tries++) {
-    const port = await freePort();
+  let tls: ReturnType<typeof makeCerts> | undefined;
+  try {
+    if (opts.tls) tls = makeCerts(dir);
+  } catch (err) {
+    if (ownsDir) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  for (let tries = 0; tries < (place.port ? 1 : 5); tries++) {
+    const port = place.port ?? (await freePort());
     const args = [
-      '--port',
-      String(port),
+      ...(tls ? tlsArgs(port, tls.files) : ['--port', String(port)]),
       '--bind',
       host,
       '--dir',
@@ -96,7 +127,9 @@ export async function spawnRedis(bin: string, opts: SpawnOptions = {}): Promise<
       child.stdout?.resume();
       child.stderr?.resume();
       watchdog(child.pid as number);
-      return { host, port, dir, pid: child.pid as number, process: child };
+      const server: SpawnedRedis = { host, port, dir, pid: child.pid as number, process: child, ownsDir };
+      if (tls) server.tls = tls.client;
+      return server;
     } catch (err) {
       lastError = (err as Error).message;
       child.kill('SIGKILL');
@@ -104,7 +137,7 @@ export async function spawnRedis(bin: string, opts: SpawnOptions = {}): Promise<
       if (!/Address already in use/i.test(lastError)) break;
     }
   }
-  rmSync(dir, { recursive: true, force: true });
+  if (ownsDir) rmSync(dir, { recursive: true, force: true });
   throw new Error(`redis-server (${bin}) did not start: ${lastError}`);
 }
 
@@ -134,14 +167,15 @@ function waitReady(child: ChildProcess, timeoutMs: number): Promise<void> {
   });
 }
 
-export async function stopSpawned(server: SpawnedRedis): Promise<void> {
+/** SIGTERM (SIGKILL after 3 s, or at once with `signal: 'SIGKILL'`), wait for the exit, remove an owned dir. */
+export async function stopSpawned(server: SpawnedRedis, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
   const child = server.process;
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
+    child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
     await exited;
     clearTimeout(timer);
   }
-  rmSync(server.dir, { recursive: true, force: true });
+  if (server.ownsDir) rmSync(server.dir, { recursive: true, force: true });
 }

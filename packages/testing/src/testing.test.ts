@@ -97,6 +97,42 @@ describe('@sluice/testing', () => {
     await until(() => !alive(pid), 5_000, 'redis-server to die with its parent');
   });
 
+  it('on SIGINT kills its servers, and exits by the signal only when the program does not handle it', async () => {
+    const dist = new URL('../dist/index.js', import.meta.url);
+    const run = (handles: boolean) => {
+      // A program that handles Ctrl-C (once: its listener is gone while it cleans up) and exits 0.
+      const onSigint = handles
+        ? `process.once('SIGINT', () => setTimeout(() => { console.log('cleaned'); process.exit(0); }, 200));`
+        : '';
+      const script = `import { startRedis } from ${JSON.stringify(dist.href)};
+        ${onSigint} const s = await startRedis({ fresh: true }); console.log(s.pid); setInterval(() => {}, 1000);`;
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const exited = new Promise<[number | null, string | null]>((resolve) =>
+        child.on('exit', (code, signal) => resolve([code, signal])),
+      );
+      return { child, exited, pid: () => Number(out.split('\n')[0]), out: () => out };
+    };
+    for (const handles of [false, true]) {
+      const p = run(handles);
+      await until(() => p.out().includes('\n'), 10_000, 'the server pid');
+      const pid = p.pid();
+      expect(alive(pid)).toBe(true);
+      p.child.kill('SIGINT');
+      const [code, signal] = await p.exited;
+      if (handles) {
+        expect([code, signal]).toEqual([0, null]);
+        expect(p.out()).toContain('cleaned');
+      } else {
+        expect([code, signal]).toEqual([null, 'SIGINT']);
+      }
+      await until(() => !alive(pid), 5_000, 'redis-server to die on the signal');
+    }
+  });
+
   it('uses REDIS_URL instead of spawning when it is set', async () => {
     const saved = process.env.REDIS_URL;
     process.env.REDIS_URL = 'redis://127.0.0.1:6390';

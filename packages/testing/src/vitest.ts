@@ -1,38 +1,36 @@
 // Vitest wiring: one spawned server for the whole suite, a fresh key prefix per test.
-import { inject } from 'vitest';
-import { randomPrefix } from './prefix.js';
+import { startCluster } from './cluster.js';
 import { startRedis, type TestRedis } from './redis.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    sluiceRedisUrl: string;
-  }
-}
+import { SHARED_URL_ENV } from './use-redis.js';
 
 interface GlobalSetupContext {
   provide(key: 'sluiceRedisUrl', value: string): void;
 }
 
-let shared: TestRedis | undefined;
+let shared: Pick<TestRedis, 'url' | 'stop'> | undefined;
+
+/** `SLUICE_TEST_TOPOLOGY=cluster`: the suite runs against a 3-master Redis Cluster instead. */
+export const TOPOLOGY_ENV = 'SLUICE_TEST_TOPOLOGY';
+
+async function startShared(): Promise<Pick<TestRedis, 'url' | 'stop'>> {
+  if (process.env[TOPOLOGY_ENV] !== 'cluster') return startRedis();
+  const cluster = await startCluster({ masters: 3 });
+  const nodes = cluster.masters.map((m) => `127.0.0.1:${m.port}`).join(',');
+  return { url: `redis+cluster://${nodes}`, stop: () => cluster.stop() };
+}
 
 /** Use as a vitest `globalSetup` file: starts one Redis and provides its URL to every worker. */
 export async function setup(ctx: GlobalSetupContext): Promise<void> {
-  shared = await startRedis();
+  shared = await startShared();
   ctx.provide('sluiceRedisUrl', shared.url);
   // Child processes spawned by system tests find the same server through the environment.
-  process.env.SLUICE_TEST_REDIS_URL = shared.url;
+  process.env[SHARED_URL_ENV] = shared.url;
 }
 
 export async function teardown(): Promise<void> {
   await shared?.stop();
 }
 
-/** The suite's shared Redis URL and a key prefix nobody else uses. */
-export function useRedis(label?: string): { url: string; prefix: string } {
-  const url = inject('sluiceRedisUrl') ?? process.env.SLUICE_TEST_REDIS_URL;
-  if (!url) throw new Error('No test Redis: add @sluice/testing/vitest as a vitest globalSetup');
-  return { url, prefix: randomPrefix(label) };
-}
-
 export type { Closable, Harness } from './harness.js';
 export { harness } from './harness.js';
+export { useRedis } from './use-redis.js';

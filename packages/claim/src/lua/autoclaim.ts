@@ -1,4 +1,4 @@
-import { Script } from '@sluice/core';
+import { Script } from '@sluice/core/plugin';
 
 /**
  * autoclaim: one reclaim step. XAUTOCLAIM from the cursor (the PEL is walked across calls,

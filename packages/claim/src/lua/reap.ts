@@ -1,4 +1,4 @@
-import { Script } from '@sluice/core';
+import { Script } from '@sluice/core/plugin';
 
 /**
  * reap: remove consumers that have been idle longer than a threshold AND own no pending

@@ -1,4 +1,4 @@
-import { Script } from '@sluice/core';
+import { Script, TASK_FIELDS } from '@sluice/core/plugin';
 
 /**
  * replay: move a batch of dead letters back into their stream, atomically per batch. Each
@@ -34,7 +34,7 @@ for i = k + 2, #ARGV do
       if not drop[name] then
         task[#task + 1] = name
         task[#task + 1] = fields[j + 1]
-        if name == 'data' then hasData = true end
+        if name == '${TASK_FIELDS.data}' then hasData = true end
       end
     end
     if hasData then

@@ -1,5 +1,5 @@
-import { listShape, packTemplates, pushRow, pushTemplate, type Template } from '../pack.js';
-import { Script } from '../script.js';
+import { Script } from '../redis/script.js';
+import { listShape, packTemplates, pushRow, pushTemplate, type Template } from './pack.js';
 
 /**
  * publish: append a batch of task entries to one stream in one call. The entries' fields
@@ -59,4 +59,9 @@ export function publishArgs(entries: readonly (readonly string[])[]): string[] {
     pushRow(args, t, entries[e] as readonly string[], listShape);
   }
   return args;
+}
+
+/** The new entry ids, in publish order. */
+export function parsePublishReply(reply: unknown): string[] {
+  return reply as string[];
 }

@@ -1,4 +1,4 @@
-import { Script } from '../script.js';
+import { Script } from '../redis/script.js';
 
 /**
  * touch: reset the idle time of entries this consumer still owns (XCLAIM … JUSTID, which
@@ -31,3 +31,12 @@ end
 return owned
 `,
 );
+
+export function touchArgs(group: string, consumer: string, ids: readonly string[]): string[] {
+  return [group, consumer, ...ids];
+}
+
+/** The ids still owned (and touched). */
+export function parseTouchReply(reply: unknown): string[] {
+  return (reply as unknown[]).map(String);
+}

@@ -1,6 +1,7 @@
 // The streams and groups whose gauges a registry reports, and the one cached round of reads
 // per stream that a scrape shares between all gauges.
-import type { RedisClient, StreamKeys } from '@sluice/core';
+import type { RedisClient } from '@sluice/core';
+import { type StreamKeys, withCommandTimeout } from '@sluice/core/plugin';
 import { type SnapshotOptions, type StreamSnapshot, snapshotStream } from './snapshot.js';
 
 interface Ref {
@@ -11,18 +12,28 @@ interface Ref {
 
 export interface CollectorOptions extends SnapshotOptions {
   cacheMs: number;
+  /** A gauge read Redis has not answered within this long fails (the stream is left out of the scrape). */
+  readTimeoutMs: number;
   onError(err: unknown): void;
 }
 
 export class Collector {
   private readonly refs = new Set<Ref>();
   private cache: { at: number; promise: Promise<StreamSnapshot[]> } | undefined;
+  /** One bounded wrapper per client, so health checks PING each connection once. */
+  private readonly bounded = new WeakMap<RedisClient, RedisClient>();
 
   constructor(private readonly opts: CollectorOptions) {}
 
   /** Report gauges for `group` on a stream, read through `client`; returns the undo. */
   add(client: RedisClient, keys: StreamKeys, group: string): () => void {
-    const ref: Ref = { client, keys, group };
+    // Bounded: a scrape during an outage answers without the stream instead of hanging.
+    let wrapped = this.bounded.get(client);
+    if (!wrapped) {
+      wrapped = withCommandTimeout(client, this.opts.readTimeoutMs, 'sluice metrics');
+      this.bounded.set(client, wrapped);
+    }
+    const ref: Ref = { client: wrapped, keys, group };
     this.refs.add(ref);
     this.cache = undefined;
     return () => {

@@ -3,8 +3,8 @@
 // had not read (its entries-read counter never saw them). So the cheap cases are decided from
 // ids, XINFO's lag is used only for a stream nothing was ever removed from, and otherwise the
 // entries are counted by a script.
-import { type RedisClient, Script } from '@sluice/core';
-import { compareIds } from '../ids.js';
+import type { RedisClient } from '@sluice/core';
+import { compareIds, Script } from '@sluice/core/plugin';
 
 /**
  * count-after: how many entries of KEYS[1] have an id greater than ARGV[1]. Counts from both

@@ -50,6 +50,12 @@ export const METRICS = {
     labels: ['stream', 'group'],
     help: 'Pending entries found deleted (trimmed) from the stream: acked and counted, never handled.',
   },
+  trimmedUnprocessed: {
+    name: 'sluice_trimmed_unprocessed_total',
+    type: 'counter',
+    labels: ['stream', 'group'],
+    help: 'Entries retention.hardCap trimmed before every group had processed them (lost; counted by the consumer that trimmed).',
+  },
   handlerDuration: {
     name: 'sluice_handler_duration_seconds',
     type: 'histogram',
@@ -86,6 +92,18 @@ export const METRICS = {
     labels: ['stream', 'group'],
     help: 'Age (since publish) of the oldest entry in the PEL; 0 when none is pending.',
   },
+  groupLagSeconds: {
+    name: 'sluice_group_lag_seconds',
+    type: 'gauge',
+    labels: ['stream', 'group'],
+    help: 'Age (from its id) of the oldest entry not yet delivered to the group; 0 when none is waiting.',
+  },
+  pendingMaxIdle: {
+    name: 'sluice_pending_max_idle_seconds',
+    type: 'gauge',
+    labels: ['stream', 'group'],
+    help: 'Longest time since delivery (or keepalive) among the oldest pending entries: a stuck or orphaned entry.',
+  },
   consumers: {
     name: 'sluice_consumers',
     type: 'gauge',
@@ -103,6 +121,36 @@ export const METRICS = {
     type: 'gauge',
     labels: ['stream'],
     help: 'Retries and scheduled tasks waiting in the delayed set.',
+  },
+  backlogLength: {
+    name: 'sluice_backlog_length',
+    type: 'gauge',
+    labels: ['stream', 'order'],
+    help: 'Ordered tasks waiting in the backlog for dispatch: order="lifo", or "ranked" (priority, deadline, estimate).',
+  },
+  keyRunning: {
+    name: 'sluice_key_running',
+    type: 'gauge',
+    labels: ['stream', 'kind'],
+    help: 'Key concurrency (ordering.keyConcurrency): tasks holding a slot of their key, kind="tasks", and the distinct keys they hold, kind="keys".',
+  },
+  rateLimited: {
+    name: 'sluice_rate_limited_total',
+    type: 'counter',
+    labels: ['stream'],
+    help: 'Dispatches that held waiting tasks back for a rate limit: once per call at the stream limit, once per key skipped at its own.',
+  },
+  unschedulable: {
+    name: 'sluice_unschedulable',
+    type: 'gauge',
+    labels: ['stream'],
+    help: 'Tasks waiting for resources that no live consumer could ever run: their requires exceed every live capacity (kept queued).',
+  },
+  buildInfo: {
+    name: 'sluice_build_info',
+    type: 'gauge',
+    labels: ['version'],
+    help: 'Always 1; the @sluice/results version of the process in the label.',
   },
 } as const;
 

@@ -3,19 +3,17 @@
 import {
   type ConsumerPlugin,
   consoleLogger,
-  intOption,
   type Logger,
   type Outcome,
   type PluginContext,
   type ProducerPlugin,
   type RedisClient,
-  streamKeys,
 } from '@sluice/core';
+import { idMs, intOption, knownOptions, streamKeys } from '@sluice/core/plugin';
 import { register as globalRegister, type Registry } from 'prom-client';
-import { idMs } from '../ids.js';
 import { DURATION_BUCKETS, LATENCY_BUCKETS } from './names.js';
 import { type MetricSet, metricSet } from './registry.js';
-import type { Slot } from './tally.js';
+import type { HistogramSlot, Slot } from './tally.js';
 
 export interface SluiceMetricsOptions {
   /** Registry the metrics are registered in. @defaultValue prom-client's global `register` */
@@ -30,6 +28,11 @@ export interface SluiceMetricsOptions {
    * @defaultValue 100000
    */
   lagScanLimit?: number;
+  /**
+   * A gauge's Redis read that gets no reply within this long fails: the scrape answers without
+   * that stream's gauges (and logs why) instead of hanging during an outage. @defaultValue 5000
+   */
+  readTimeoutMs?: number;
   /** Buckets of sluice_handler_duration_seconds. @defaultValue DURATION_BUCKETS (1 ms … 60 s) */
   durationBuckets?: number[];
   /** Buckets of sluice_end_to_end_latency_seconds. @defaultValue LATENCY_BUCKETS (5 ms … 1 h) */
@@ -41,6 +44,7 @@ export const METRICS_DEFAULTS = {
   cacheMs: 1000,
   consumerIdleMs: 60_000,
   lagScanLimit: 100_000,
+  readTimeoutMs: 5000,
 } as const;
 
 type Labels = { stream: string; group: string };
@@ -54,7 +58,11 @@ interface Bound {
   reclaimed: Slot;
   malformed: Slot;
   deleted: Slot;
+  trimmedUnprocessed: Slot;
+  rateLimited: Slot;
   dead: Map<string, Slot>;
+  duration: HistogramSlot;
+  latency: HistogramSlot;
 }
 
 export interface Health {
@@ -64,6 +72,9 @@ export interface Health {
   error?: string;
 }
 
+/** The `bound` key of a consumer of a stream. */
+const boundKey = (stream: string, consumer: string) => `${stream}\u0000${consumer}`;
+
 /** Sources that never ran the handler: their duration is not a handler duration. */
 const NOT_RUN = new Set(['malformed', 'max-deliveries']);
 
@@ -71,13 +82,27 @@ export class SluiceMetrics implements ConsumerPlugin, ProducerPlugin {
   readonly name = 'sluiceMetrics';
   readonly register: Registry;
   private readonly set: MetricSet;
-  /** Consumer name → its slots (one instance may serve several consumers). */
+  /**
+   * Stream + consumer name → its slots (one instance may serve several consumers, e.g. every
+   * shard of a ShardedConsumer, whose consumers share one name).
+   */
   private readonly bound = new Map<string, Bound>();
   private readonly publishedSlots = new Map<string, Slot>();
   private readonly started = new Map<PluginContext, () => void>();
+  private last: { stream: string; consumer: string; bound: Bound } | undefined;
 
   constructor(opts: SluiceMetricsOptions = {}) {
     const owner = 'sluiceMetrics()';
+    knownOptions(owner, opts, [
+      'register',
+      'cacheMs',
+      'consumerIdleMs',
+      'lagScanLimit',
+      'readTimeoutMs',
+      'durationBuckets',
+      'latencyBuckets',
+      'log',
+    ]);
     const d = METRICS_DEFAULTS;
     this.register = opts.register ?? globalRegister;
     const log = opts.log ?? consoleLogger();
@@ -85,6 +110,7 @@ export class SluiceMetrics implements ConsumerPlugin, ProducerPlugin {
       cacheMs: intOption(owner, 'cacheMs', opts.cacheMs ?? d.cacheMs, 0),
       consumerIdleMs: intOption(owner, 'consumerIdleMs', opts.consumerIdleMs ?? d.consumerIdleMs, 1),
       lagScanLimit: intOption(owner, 'lagScanLimit', opts.lagScanLimit ?? d.lagScanLimit, 1),
+      readTimeoutMs: intOption(owner, 'readTimeoutMs', opts.readTimeoutMs ?? d.readTimeoutMs, 1),
       durationBuckets: opts.durationBuckets ?? DURATION_BUCKETS,
       latencyBuckets: opts.latencyBuckets ?? LATENCY_BUCKETS,
       onError: (err) => log.warn(`sluice metrics: ${(err as Error)?.message ?? err}`),
@@ -108,9 +134,14 @@ export class SluiceMetrics implements ConsumerPlugin, ProducerPlugin {
       reclaimed: reclaimed.slot(labels),
       malformed: malformed.slot(labels),
       deleted: deletedPending.slot(labels),
+      trimmedUnprocessed: this.set.trimmedUnprocessed.slot(labels),
+      rateLimited: this.set.rateLimited.slot({ stream: labels.stream }),
       dead: new Map(),
+      duration: this.set.handlerDuration.slot(labels),
+      latency: this.set.endToEnd.slot(labels),
     };
-    this.bound.set(ctx.consumer, b);
+    this.bound.set(boundKey(ctx.keys.name, ctx.consumer), b);
+    this.last = undefined;
     this.started.set(ctx, this.set.collector.add(ctx.redis, ctx.keys, ctx.group));
     ctx.on('reclaimed', (ids) => {
       b.reclaimed.n += ids.length;
@@ -121,15 +152,21 @@ export class SluiceMetrics implements ConsumerPlugin, ProducerPlugin {
     ctx.on('deleted', (ids) => {
       b.deleted.n += ids.length;
     });
+    ctx.on('trimmed', (r) => {
+      b.trimmedUnprocessed.n += r.unprocessed;
+    });
+    ctx.on('rateLimited', (times) => {
+      b.rateLimited.n += times;
+    });
   }
 
   /** Every outcome once, when it is recorded (failures left pending are never settled). */
   record(o: Outcome): void {
-    const b = this.bound.get(o.consumer);
+    const b = this.boundOf(o);
     if (!b) return;
     b.processed[o.status].n++;
     if (o.status !== 'dead' || !NOT_RUN.has(String(o.reason))) {
-      this.set.handlerDuration.observe(b.labels, o.durationMs / 1000);
+      this.set.handlerDuration.observe(b.duration, o.durationMs / 1000);
     }
   }
 
@@ -137,18 +174,27 @@ export class SluiceMetrics implements ConsumerPlugin, ProducerPlugin {
   settled(applied: readonly Outcome[], fenced: readonly Outcome[]): void {
     const now = Date.now();
     for (const o of applied) {
-      const b = this.bound.get(o.consumer);
+      const b = this.boundOf(o);
       if (!b) continue;
       if (o.retryAt !== undefined) b.retries.n++;
       if (o.status === 'dead') this.deadSlot(b, String(o.reason ?? 'unknown')).n++;
       if (o.ack && o.retryAt === undefined) {
-        this.set.endToEnd.observe(b.labels, Math.max(0, now - idMs(o.entry.origin ?? o.entry.id)) / 1000);
+        this.set.endToEnd.observe(b.latency, Math.max(0, now - idMs(o.entry.origin ?? o.entry.id)) / 1000);
       }
     }
     for (const o of fenced) {
-      const b = this.bound.get(o.consumer);
+      const b = this.boundOf(o);
       if (b) b.fenced.n++;
     }
+  }
+
+  /** The outcome's consumer's slots. The last one found is kept: a plugin mostly serves one consumer. */
+  private boundOf(o: Outcome): Bound | undefined {
+    const last = this.last;
+    if (last && last.stream === o.entry.stream && last.consumer === o.consumer) return last.bound;
+    const bound = this.bound.get(boundKey(o.entry.stream, o.consumer));
+    if (bound) this.last = { stream: o.entry.stream, consumer: o.consumer, bound };
+    return bound;
   }
 
   /** Stop reporting gauges for the consumers that are closing. */
@@ -157,7 +203,8 @@ export class SluiceMetrics implements ConsumerPlugin, ProducerPlugin {
       if (!ctx.closing) continue;
       undo();
       this.started.delete(ctx);
-      this.bound.delete(ctx.consumer);
+      this.bound.delete(boundKey(ctx.keys.name, ctx.consumer));
+      this.last = undefined;
     }
   }
 

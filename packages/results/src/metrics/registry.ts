@@ -1,10 +1,11 @@
 // The metric objects of one prom-client registry, created once: several sluiceMetrics()
 // (one per consumer, say) on the same registry share them, and so do their gauges' targets.
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { Collector, type CollectorOptions } from './collector.js';
 import { METRICS } from './names.js';
 import type { StreamSnapshot } from './snapshot.js';
-import { Tally } from './tally.js';
+import { HistogramTally, Tally } from './tally.js';
+import { VERSION } from './version.js';
 
 export interface MetricSet {
   published: Tally<'stream'>;
@@ -15,8 +16,10 @@ export interface MetricSet {
   fenced: Tally<'stream' | 'group'>;
   malformed: Tally<'stream' | 'group'>;
   deletedPending: Tally<'stream' | 'group'>;
-  handlerDuration: Histogram<'stream' | 'group'>;
-  endToEnd: Histogram<'stream' | 'group'>;
+  trimmedUnprocessed: Tally<'stream' | 'group'>;
+  rateLimited: Tally<'stream'>;
+  handlerDuration: HistogramTally;
+  endToEnd: HistogramTally;
   /** The streams and groups the gauges report. */
   collector: Collector;
 }
@@ -35,8 +38,7 @@ export function metricSet(register: Registry, opts: MetricSetOptions): MetricSet
   const registers = [register];
   const counter = <L extends string>(m: { name: string; help: string; labels: readonly L[] }) =>
     new Tally<L>(m, register);
-  const histogram = (m: { name: string; help: string; labels: readonly ('stream' | 'group')[] }, b: number[]) =>
-    new Histogram<'stream' | 'group'>({ name: m.name, help: m.help, labelNames: m.labels, buckets: b, registers });
+  const histogram = (m: { name: string; help: string }, b: number[]) => new HistogramTally(m, b, register);
   const set: MetricSet = {
     published: counter(METRICS.published),
     processed: counter(METRICS.processed),
@@ -46,6 +48,8 @@ export function metricSet(register: Registry, opts: MetricSetOptions): MetricSet
     fenced: counter(METRICS.fenced),
     malformed: counter(METRICS.malformed),
     deletedPending: counter(METRICS.deletedPending),
+    trimmedUnprocessed: counter(METRICS.trimmedUnprocessed),
+    rateLimited: counter(METRICS.rateLimited),
     handlerDuration: histogram(METRICS.handlerDuration, opts.durationBuckets),
     endToEnd: histogram(METRICS.endToEnd, opts.latencyBuckets),
     collector: new Collector(opts),
@@ -83,10 +87,43 @@ export function metricSet(register: Registry, opts: MetricSetOptions): MetricSet
   perStream(METRICS.streamLength, (s) => s.length);
   perStream(METRICS.dlqLength, (s) => s.dlqLength);
   perStream(METRICS.delayedLength, (s) => s.delayedLength);
+  new Gauge<'stream' | 'order'>({
+    name: METRICS.backlogLength.name,
+    help: METRICS.backlogLength.help,
+    labelNames: ['stream', 'order'],
+    registers,
+    async collect() {
+      const snaps = await set.collector.snapshots();
+      this.reset();
+      for (const s of snaps)
+        for (const [order, n] of Object.entries(s.backlog)) this.set({ stream: s.stream, order }, n);
+    },
+  });
+  new Gauge<'stream' | 'kind'>({
+    name: METRICS.keyRunning.name,
+    help: METRICS.keyRunning.help,
+    labelNames: ['stream', 'kind'],
+    registers,
+    async collect() {
+      const snaps = await set.collector.snapshots();
+      this.reset();
+      for (const s of snaps)
+        for (const [kind, n] of Object.entries(s.keyRunning)) this.set({ stream: s.stream, kind }, n);
+    },
+  });
+  perStream(METRICS.unschedulable, (s) => s.unschedulable);
   perGroup(METRICS.groupLag, (g) => g.lag);
   perGroup(METRICS.groupPending, (g) => g.pending);
   perGroup(METRICS.oldestPendingAge, (g) => g.oldestPendingAgeSeconds);
+  perGroup(METRICS.groupLagSeconds, (g) => g.lagSeconds);
+  perGroup(METRICS.pendingMaxIdle, (g) => g.pendingMaxIdleSeconds);
   perGroup(METRICS.consumers, (g) => g.consumers);
+  new Gauge<'version'>({
+    name: METRICS.buildInfo.name,
+    help: METRICS.buildInfo.help,
+    labelNames: ['version'],
+    registers,
+  }).set({ version: VERSION }, 1);
   sets.set(register, set);
   return set;
 }

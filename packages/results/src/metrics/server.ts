@@ -2,7 +2,7 @@
 // Connect or Fastify (via reply.raw).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { intOption } from '@sluice/core';
+import { intOption, knownOptions } from '@sluice/core/plugin';
 import type { SluiceMetrics } from './plugin.js';
 
 export interface ServeMetricsOptions {
@@ -58,6 +58,7 @@ export function metricsHandler(
 /** A small HTTP server for Prometheus to scrape. */
 export async function serveMetrics(opts: ServeMetricsOptions): Promise<MetricsServer> {
   const d = SERVE_METRICS_DEFAULTS;
+  knownOptions('serveMetrics', opts, ['metrics', 'port', 'host']);
   const port = intOption('serveMetrics', 'port', opts.port ?? d.port, 0, 65_535);
   const host = opts.host ?? d.host;
   const server = createServer(metricsHandler(opts.metrics));

@@ -1,6 +1,6 @@
 // One round of reads per stream (pipelined on one connection) that every gauge of a scrape shares.
-import { type RedisClient, type StreamKeys, replyToObject as toRecord } from '@sluice/core';
-import { idMs } from '../ids.js';
+import type { RedisClient } from '@sluice/core';
+import { idMs, readResourceState, type StreamKeys, replyToObject as toRecord } from '@sluice/core/plugin';
 import { groupLag } from './lag.js';
 
 export interface StreamTarget {
@@ -15,14 +15,30 @@ export interface GroupSnapshot {
   lag: number;
   pending: number;
   oldestPendingAgeSeconds: number;
+  /** Age of the oldest entry not yet delivered to the group (from its id); 0 when none waits. */
+  lagSeconds: number;
+  /** Longest idle time among the group's oldest PENDING_SCAN pending entries. */
+  pendingMaxIdleSeconds: number;
   consumers: number;
 }
+
+/**
+ * Pending entries (oldest ids first) whose idle time is read per scrape. A stuck or orphaned
+ * entry is almost always among the oldest ids; the bound keeps a scrape O(1) in the PEL size.
+ */
+export const PENDING_SCAN = 100;
 
 export interface StreamSnapshot {
   stream: string;
   length: number;
   dlqLength: number;
   delayedLength: number;
+  /** Ordered backlog: LIFO tasks (negative scores) and ranked ones (docs/ordering.md). */
+  backlog: { lifo: number; ranked: number };
+  /** Slots held under key concurrency: running tasks and the distinct keys they hold (docs/allocation.md). */
+  keyRunning: { tasks: number; keys: number };
+  /** Tasks waiting for resources no live consumer could ever run (docs/allocation.md, "Resources"). */
+  unschedulable: number;
   groups: GroupSnapshot[];
 }
 
@@ -43,7 +59,7 @@ function entryId(entry: unknown): string | undefined {
 export async function snapshotStream(target: StreamTarget, opts: SnapshotOptions): Promise<StreamSnapshot> {
   const { client, keys } = target;
   const groups = [...target.groups];
-  const [time, info, infoGroups, dlqLength, delayedLength, pendings, consumerLists] = await Promise.all([
+  const [time, info, infoGroups, dlqLength, delayedLength, pendings, details, consumerLists] = await Promise.all([
     client.sendCommand<[string, string]>(['TIME']),
     client.sendCommand(['XINFO', 'STREAM', keys.stream]).catch(noSuchKey),
     client.sendCommand<unknown[]>(['XINFO', 'GROUPS', keys.stream]).catch(noSuchKey),
@@ -51,9 +67,21 @@ export async function snapshotStream(target: StreamTarget, opts: SnapshotOptions
     client.sendCommand<number>(['ZCARD', keys.delayed]),
     Promise.all(groups.map((g) => client.sendCommand<unknown[]>(['XPENDING', keys.stream, g]).catch(noSuchKey))),
     Promise.all(
+      groups.map((g) =>
+        client.sendCommand<unknown[]>(['XPENDING', keys.stream, g, '-', '+', String(PENDING_SCAN)]).catch(noSuchKey),
+      ),
+    ),
+    Promise.all(
       groups.map((g) => client.sendCommand<unknown[]>(['XINFO', 'CONSUMERS', keys.stream, g]).catch(noSuchKey)),
     ),
   ]);
+  const [lifo, ranked, holders] = await Promise.all([
+    client.sendCommand<number>(['ZCOUNT', keys.backlog, '-inf', '(0']),
+    client.sendCommand<number>(['ZCOUNT', keys.backlog, '0', '+inf']),
+    // One field per running task (bounded by the fleet's slots): a summary, never a series per key.
+    client.sendCommand<string[]>(['HVALS', keys.sched('running')]),
+  ]);
+  const resources = await readResourceState(client, keys);
   const nowMs = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
   const s = toRecord(info);
   const length = Number(s.length ?? 0);
@@ -67,6 +95,9 @@ export async function snapshotStream(target: StreamTarget, opts: SnapshotOptions
     length,
     dlqLength: Number(dlqLength),
     delayedLength: Number(delayedLength),
+    backlog: { lifo: Number(lifo), ranked: Number(ranked) },
+    keyRunning: { tasks: holders.length, keys: new Set(holders).size },
+    unschedulable: resources.unschedulable,
     groups: [],
   };
   for (let i = 0; i < groups.length; i++) {
@@ -89,10 +120,34 @@ export async function snapshotStream(target: StreamTarget, opts: SnapshotOptions
     const summary = (pendings[i] ?? [0, null]) as [number, string | null];
     const pending = Number(summary[0]);
     const oldest = pending > 0 && summary[1] ? Math.max(0, nowMs - idMs(String(summary[1]))) / 1000 : 0;
+    let maxIdleMs = 0;
+    for (const d of (details[i] ?? []) as unknown[][]) maxIdleMs = Math.max(maxIdleMs, Number(d[2]));
+    const lagSeconds =
+      lag > 0 ? await oldestUndeliveredAge(client, keys.stream, String(g['last-delivered-id']), nowMs) : 0;
     let consumers = 0;
     for (const c of (consumerLists[i] ?? []) as unknown[])
       if (Number(toRecord(c).idle) < opts.consumerIdleMs) consumers++;
-    out.groups.push({ group, lag, pending, oldestPendingAgeSeconds: oldest, consumers });
+    out.groups.push({
+      group,
+      lag,
+      pending,
+      oldestPendingAgeSeconds: oldest,
+      lagSeconds,
+      pendingMaxIdleSeconds: maxIdleMs / 1000,
+      consumers,
+    });
   }
   return out;
+}
+
+/** Seconds since the first entry after `lastDeliveredId` was added (its id's time); 0 if none. */
+export async function oldestUndeliveredAge(
+  client: RedisClient,
+  streamKey: string,
+  lastDeliveredId: string,
+  nowMs: number,
+): Promise<number> {
+  const next = await client.sendCommand<unknown[]>(['XRANGE', streamKey, `(${lastDeliveredId}`, '+', 'COUNT', '1']);
+  const id = entryId(next?.[0]);
+  return id === undefined ? 0 : Math.max(0, nowMs - idMs(id)) / 1000;
 }
