@@ -7,6 +7,7 @@ import { ConfigError, type RedisClient, TimeoutError, type TlsOptions } from '@s
 import {
   closeQuietly,
   DLQ_FIELDS,
+  discardClient,
   intOption,
   isEntryId,
   openConnection,
@@ -86,9 +87,7 @@ async function connectBounded(target: { url: string; tls?: TlsOptions | undefine
   let lastError: Error | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      try {
-        made?.destroy();
-      } catch {}
+      if (made) discardClient(made);
       const why = lastError ? `: ${lastError.message}` : '';
       reject(new TimeoutError(`replay: could not connect to Redis within connectTimeoutMs=${ms}${why}`));
     }, ms);

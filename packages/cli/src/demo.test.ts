@@ -90,9 +90,11 @@ describe('sluice demo', () => {
 
   it('on a terminal keeps serving after the summary until Ctrl-C, then stops cleanly with exit 0', async () => {
     // util-linux `script` gives the demo a pseudo-terminal; a Ctrl-C typed into it is a real SIGINT.
+    // It runs the command through `$SHELL -c`: `exec`, or a shell that stays as the demo's parent
+    // (dash, when CI's SHELL is not bash) dies of the same Ctrl-C and script reports 130.
     const env = { ...process.env };
     delete env.REDIS_URL;
-    const child = spawn('script', ['-qefc', `${process.execPath} ${BIN} demo --tasks 50`, '/dev/null'], {
+    const child = spawn('script', ['-qefc', `exec ${process.execPath} ${BIN} demo --tasks 50`, '/dev/null'], {
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

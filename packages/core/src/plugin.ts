@@ -31,6 +31,7 @@ export { aclRule, SLUICE_COMMANDS } from './redis/acl.js';
 export type { ClientOption, Connection, RedisClient } from './redis/connection.js';
 export {
   closeQuietly,
+  discardClient,
   duplicateClient,
   LazyConnection,
   openConnection,

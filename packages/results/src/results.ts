@@ -14,6 +14,7 @@ import {
   type ClientOption,
   connectionOption,
   DEFAULT_PREFIX,
+  discardClient,
   entryIdOption,
   idMs,
   intOption,
@@ -216,16 +217,15 @@ export class Results {
         this.tails.add(dup);
         dup.on('error', (err) => this.log.warn(`results tail: ${err.message}`));
         try {
-          await dup.connect();
-          if (this.closed) throw new ClosedError('Results is closed');
+          await this.connectOwned(dup);
         } catch (err) {
-          if (this.tails.delete(dup)) destroyQuietly(dup);
+          this.tails.delete(dup);
           throw err;
         }
         return dup;
       },
       release: (dup) => {
-        if (this.tails.delete(dup)) destroyQuietly(dup);
+        if (this.tails.delete(dup)) discardClient(dup);
       },
       decode: (raws) => this.decode<R>(raws),
     });
@@ -240,10 +240,10 @@ export class Results {
     if (this.closed) return;
     this.closed = true;
     this.waiters.close();
-    for (const t of this.tails) destroyQuietly(t);
+    for (const t of this.tails) discardClient(t);
     this.tails.clear();
     // Not awaited: its connect may never finish while Redis is silent.
-    if (this.blockingRaw) destroyQuietly(this.blockingRaw);
+    if (this.blockingRaw) discardClient(this.blockingRaw);
     await this.command.close();
   }
 
@@ -290,11 +290,11 @@ export class Results {
   private async blockingClient(): Promise<RedisClient> {
     this.blocking ??= this.client()
       .then(async (c) => {
+        if (this.closed) throw new ClosedError('Results is closed');
         const dup = c.duplicate();
         this.blockingRaw = dup;
         dup.on('error', (err) => this.log.warn(`results ${this.keys.name}: ${err.message}`));
-        await dup.connect();
-        if (this.closed) throw new ClosedError('Results is closed');
+        await this.connectOwned(dup);
         return dup;
       })
       .catch((err) => {
@@ -303,11 +303,22 @@ export class Results {
       });
     return this.blocking;
   }
-}
 
-/** destroy() throws on a client that is closed already. */
-function destroyQuietly(client: RedisClient): void {
-  try {
-    client.destroy();
-  } catch {}
+  /**
+   * Connect a connection this instance owns. close() may run while it connects (waitFor resolved
+   * by the backfill, then close): one that finishes connecting after that is destroyed here, or
+   * its socket would keep the process alive.
+   */
+  private async connectOwned(dup: RedisClient): Promise<void> {
+    try {
+      await dup.connect();
+    } catch (err) {
+      discardClient(dup);
+      throw err;
+    }
+    if (this.closed) {
+      discardClient(dup);
+      throw new ClosedError('Results is closed');
+    }
+  }
 }

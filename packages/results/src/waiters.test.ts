@@ -62,6 +62,27 @@ describe('waitFor', () => {
     await client.close();
   });
 
+  it('leaves no connection behind when closed right after the backfill answered', async () => {
+    // The live reader's blocking connection may still be connecting when waitFor resolves from
+    // the backfill and the caller closes: it used to finish connecting after close() and keep
+    // the process alive (a CommonJS round trip hung ~1 run in 10).
+    const name = `closed-${h.prefix.replace(/[^\w-]/g, '_')}`;
+    const client = createClient({ url: h.url, name }) as unknown as RedisClient;
+    await client.connect();
+    const c = h.consumer<number>({ use: [results()], handler: (n) => n });
+    await c.start();
+    const id = await h.producer().publish('jobs', 1);
+    await until(async () => (await h.range(h.keys.results)).length === 1);
+    for (let i = 0; i < 30; i++) {
+      const r = new Results({ client, prefix: h.prefix, stream: 'jobs' });
+      expect((await r.waitFor(id)).result).toBe(1);
+      await r.close();
+    }
+    await sleep(300); // a straggler would have connected by now
+    expect(await connections(h.redis, name)).toHaveLength(1); // the caller's own client only
+    await client.close();
+  });
+
   it('answers a waiter that arrives just as the previous one resolved (the reader was about to stop)', async () => {
     const gate = deferred();
     const c = h.consumer<string>({

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { RedisClient } from '@sluice/core';
 import { redactUrl } from '@sluice/core';
+import { discardClient } from '@sluice/core/plugin';
 import { connect, release } from '../redis/connect.js';
 import { DashboardApi } from './api.js';
 import { Guard } from './guard.js';
@@ -69,7 +70,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         // A connection that is down (reconnecting) would queue a QUIT forever: drop it instead.
-        if (!o.client) await (client.isReady ? release(client) : Promise.resolve(client.destroy()));
+        if (!o.client) await (client.isReady ? release(client) : Promise.resolve(discardClient(client)));
       })();
       return closing;
     },

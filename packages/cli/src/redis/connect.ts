@@ -5,7 +5,7 @@
 // Long-running servers (exporter, dashboard) reconnect forever once up.
 import type { RedisClient, TlsOptions } from '@sluice/core';
 import { redactUrl } from '@sluice/core';
-import { closeQuietly, openConnection, withCommandTimeout } from '@sluice/core/plugin';
+import { closeQuietly, discardClient, openConnection, withCommandTimeout } from '@sluice/core/plugin';
 import { createClient } from 'redis';
 import { UnreachableError } from '../program/errors.js';
 
@@ -66,7 +66,7 @@ export async function connect(target: string | RedisTarget, opts: ConnectOptions
     ready = true;
     return withCommandTimeout(client, t.commandMs, `Redis at ${redactUrl(url)}`);
   } catch (err) {
-    if (client.isOpen) client.destroy();
+    discardClient(client);
     const reason = (lastError ?? (err as Error))?.message || String(err);
     throw new UnreachableError(`cannot reach Redis at ${redactUrl(url)}: ${reason}`, { cause: err });
   }
@@ -85,9 +85,7 @@ async function connectCluster(t: Resolved): Promise<RedisClient> {
     );
     return (await withDeadline(conn, t.connectMs)).client;
   } catch (err) {
-    try {
-      made?.destroy();
-    } catch {}
+    if (made) discardClient(made);
     throw new UnreachableError(`cannot reach Redis Cluster at ${redactUrl(t.url)}: ${(err as Error)?.message}`, {
       cause: err,
     });

@@ -76,12 +76,60 @@ export async function duplicateClient(client: RedisClient, onError: (err: Error)
   return dup;
 }
 
-/** destroy() throws when the client is closed already. */
-function destroyQuietly(client: RedisClient): void {
+/** Where a wrapper (withCommandTimeout) keeps the client it wraps. */
+export const WRAPPED_CLIENT: unique symbol = Symbol('sluice.wrappedClient');
+
+/** The node-redis client under any wrappers. */
+function unwrapClient(client: RedisClient): RedisClient {
+  let c = client;
+  for (let inner = (c as { [WRAPPED_CLIENT]?: RedisClient })[WRAPPED_CLIENT]; inner; ) {
+    c = inner;
+    inner = (c as { [WRAPPED_CLIENT]?: RedisClient })[WRAPPED_CLIENT];
+  }
+  return c;
+}
+
+/** The node-redis 5.x internals discardClient() needs for the one state the public API cannot end. */
+interface ClientInternals {
+  unref?(): void;
+  once?(event: 'connect', listener: () => void): unknown;
+  removeAllListeners?(event: 'error'): unknown;
+  _ejectSocket?(): { on(event: 'error', listener: () => void): unknown; destroySocket(): void } | null;
+}
+
+/**
+ * Drop a client in any state, now or as soon as it has a socket to drop; never throws.
+ *
+ * node-redis 5.x loses a destroy() that lands while a TCP connect is under way (a close() racing
+ * a connect on first use): the connect completes afterwards on a client marked closed, whose
+ * destroy() then throws, and the live socket keeps the process and a Redis connection open. So
+ * the client is unref'd first (such a socket never holds the process), and a socket that shows
+ * up after the destroy is taken out through the client's internal eject and destroyed.
+ */
+export function discardClient(wrapped: RedisClient): void {
+  const client = unwrapClient(wrapped);
+  const internals = client as unknown as ClientInternals;
+  // Nobody listens to a dropped client any more: what its connect loop still reports (a
+  // destroy() during the handshake ends in a TypeError inside node-redis) is noise.
+  try {
+    internals.removeAllListeners?.('error');
+    client.on('error', () => {});
+    internals.unref?.();
+  } catch {}
   try {
     client.destroy();
   } catch {}
+  internals.once?.('connect', () => {
+    if (client.isOpen) return; // reopened by its owner: not ours to drop
+    try {
+      const socket = internals._ejectSocket?.();
+      socket?.on('error', () => {});
+      socket?.destroySocket();
+    } catch {}
+  });
 }
+
+const destroyQuietly = discardClient;
 
 /** The longest closeQuietly() waits for pending replies before it destroys the connection. */
 export const CLOSE_WAIT_MS = 2000;
@@ -180,7 +228,7 @@ export class LazyConnection {
     this.connecting = undefined;
     this.unready = undefined;
     if (unready) {
-      unready.destroy();
+      discardClient(unready);
       return;
     }
     const conn = await connecting?.catch(() => undefined);

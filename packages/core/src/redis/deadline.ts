@@ -4,7 +4,7 @@
 
 import type { RedisArgument } from 'redis';
 import { TimeoutError } from '../errors.js';
-import type { RedisClient } from './connection.js';
+import { type RedisClient, WRAPPED_CLIENT } from './connection.js';
 
 /** BLOCK <ms> in a command (XREAD, XREADGROUP), else 0. */
 function blockMsOf(args: ReadonlyArray<RedisArgument>): number {
@@ -51,5 +51,6 @@ export function withCommandTimeout(client: RedisClient, timeoutMs: number, what 
       return client.isReady;
     },
   };
+  Object.defineProperty(bounded, WRAPPED_CLIENT, { value: client });
   return bounded;
 }
