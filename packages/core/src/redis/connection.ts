@@ -89,12 +89,17 @@ function unwrapClient(client: RedisClient): RedisClient {
   return c;
 }
 
+interface RedisSocketInternals {
+  destroySocket(): void;
+}
+
 /** The node-redis 5.x internals discardClient() needs for the one state the public API cannot end. */
 interface ClientInternals {
   unref?(): void;
   once?(event: 'connect', listener: () => void): unknown;
   removeAllListeners?(event: 'error'): unknown;
-  _ejectSocket?(): { on(event: 'error', listener: () => void): unknown; destroySocket(): void } | null;
+  _ejectSocket?(): RedisSocketInternals | null;
+  _insertSocket?(socket: RedisSocketInternals): void;
 }
 
 /**
@@ -108,23 +113,29 @@ interface ClientInternals {
  */
 export function discardClient(wrapped: RedisClient): void {
   const client = unwrapClient(wrapped);
-  const internals = client as unknown as ClientInternals;
+  // createClient() returns an object inheriting from the client: events are emitted by the
+  // client itself (`_self`), so listeners go there (on the outer object, once its own listener
+  // table was reset, they would never be called).
+  const self = ((client as { _self?: RedisClient })._self ?? client) as RedisClient & ClientInternals;
   // Nobody listens to a dropped client any more: what its connect loop still reports (a
   // destroy() during the handshake ends in a TypeError inside node-redis) is noise.
   try {
-    internals.removeAllListeners?.('error');
-    client.on('error', () => {});
-    internals.unref?.();
+    self.removeAllListeners?.('error');
+    self.on('error', () => {});
+    self.unref?.();
   } catch {}
   try {
     client.destroy();
   } catch {}
-  internals.once?.('connect', () => {
-    if (client.isOpen) return; // reopened by its owner: not ours to drop
+  self.once?.('connect', () => {
+    if (self.isOpen) return; // reopened by its owner: not ours to drop
     try {
-      const socket = internals._ejectSocket?.();
-      socket?.on('error', () => {});
-      socket?.destroySocket();
+      // Out, drop its connection, and back in: the client stays whole (closed, rejecting
+      // commands) for whoever still holds it.
+      const socket = self._ejectSocket?.();
+      if (!socket) return;
+      socket.destroySocket();
+      self._insertSocket?.(socket);
     } catch {}
   });
 }

@@ -23,6 +23,12 @@ function blockMsOf(args: ReadonlyArray<RedisArgument>): number {
 export function withCommandTimeout(client: RedisClient, timeoutMs: number, what = 'redis'): RedisClient {
   const bounded: RedisClient = {
     sendCommand<T>(args: ReadonlyArray<RedisArgument>): Promise<T> {
+      let sent: Promise<T>;
+      try {
+        sent = client.sendCommand<T>(args);
+      } catch (err) {
+        return Promise.reject(err); // no timer left behind to reject unhandled
+      }
       const limit = timeoutMs + blockMsOf(args);
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {
@@ -36,7 +42,7 @@ export function withCommandTimeout(client: RedisClient, timeoutMs: number, what 
           limit,
         );
       });
-      return Promise.race([client.sendCommand<T>(args), late]).finally(() => clearTimeout(timer));
+      return Promise.race([sent, late]).finally(() => clearTimeout(timer));
     },
     duplicate: () => withCommandTimeout(client.duplicate(), timeoutMs, what),
     connect: () => client.connect(),

@@ -20,11 +20,13 @@ const entry = (over: Partial<Entry>): Entry => ({
 
 describe('result entry', () => {
   it('round-trips every outcome through its fields', () => {
-    // Normalised through JSON once (-0 becomes 0), as any stored result is.
+    // Normalised through JSON once (-0 becomes 0), as any stored result is; without the keys
+    // secure-json-parse rejects by design (prototype pollution; wire/json.test.ts), which a
+    // random draw hits now and then.
     const json = fc
       .jsonValue()
       .map((v) => JSON.parse(JSON.stringify(v)) as unknown)
-      .filter((v) => v !== null);
+      .filter((v) => v !== null && !/"(__proto__|constructor)":/.test(JSON.stringify(v)));
     fc.assert(
       fc.property(
         fc.record({
