@@ -50,8 +50,39 @@ export function tlsOption<T>(owner: string, value: T): T {
 export function knownOptions(owner: string, opts: object, known: readonly string[]): void {
   for (const name of Object.keys(opts)) {
     if (!known.includes(name)) {
-      const hint = known.find((k) => k.toLowerCase() === name.toLowerCase());
+      const hint = closestName(name, known);
       throw new ConfigError(`${owner}: unknown option "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
     }
   }
+}
+
+/** The known name a typo most likely meant: same letters in another case, else at most 2 edits away. */
+function closestName(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const sameCase = known.find((k) => k.toLowerCase() === lower);
+  if (sameCase) return sameCase;
+  let best: string | undefined;
+  let bestDistance = Math.min(2, Math.floor(name.length / 3));
+  for (const k of known) {
+    const d = editDistance(lower, k.toLowerCase());
+    if (d <= bestDistance && (best === undefined || d < bestDistance)) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance (insert, delete, replace), one row at a time. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const replace = (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, replace);
+    }
+    prev = row;
+  }
+  return prev[b.length] as number;
 }
