@@ -1,40 +1,30 @@
 // Weighted priority under a flood, and retries keeping their priority, with the claim
 // package's retries: assertions from the recorded order of handler starts.
 import { recovery } from '@sluice/claim';
-import { Consumer, type ConsumerOptions, Producer } from '@sluice/core';
+import type { Consumer, ConsumerOptions } from '@sluice/core';
 import { until } from '@sluice/testing';
 import { type Harness, harness } from '@sluice/testing/vitest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 let h: Harness;
-const open: Array<{ close(): Promise<void> }> = [];
 beforeEach(async () => {
   h = await harness('weighted');
 });
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
   await h.close();
 });
 
 type Task = { n: number; p: number; fail?: boolean };
 function consumer(opts: Partial<ConsumerOptions<Task>> & Pick<ConsumerOptions<Task>, 'handler'>): Consumer<Task> {
-  const c = new Consumer<Task>({
-    url: h.url,
-    prefix: h.prefix,
-    stream: 'jobs',
-    group: 'g',
-    startId: '0',
+  return h.consumer<Task>({
     blockMs: 200,
     ...opts,
   });
-  open.push(c);
-  return c;
 }
 
 describe('weighted priority', () => {
   it('50,000 high-priority tasks then 100 low ones: the low ones finish long before the flood drains', async () => {
-    const p = new Producer({ url: h.url, prefix: h.prefix });
-    open.push(p);
+    const p = h.producer();
     for (let i = 0; i < 50_000; i += 5000)
       await p.publishMany(
         'jobs',
@@ -72,8 +62,7 @@ describe('weighted priority', () => {
   });
 
   it('a retried task keeps its priority: it goes back to the backlog with its score', async () => {
-    const p = new Producer({ url: h.url, prefix: h.prefix });
-    open.push(p);
+    const p = h.producer();
     await p.publishMany(
       'jobs',
       Array.from({ length: 30 }, (_, n) => ({ n, p: 5 })),

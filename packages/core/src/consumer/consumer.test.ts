@@ -4,39 +4,18 @@ import pLimit from 'p-limit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { streamKeys } from '../keys.js';
-import { Producer } from '../producer/producer.js';
 import { Consumer } from './consumer.js';
 
 let h: Harness;
-const open: Array<{ close(): Promise<void> }> = [];
 beforeEach(async () => {
   h = await harness('consumer');
 });
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
   await h.close();
 });
 
-function producer(): Producer {
-  const p = new Producer({ url: h.url, prefix: h.prefix });
-  open.push(p);
-  return p;
-}
-
-function consumer<T>(
-  opts: Partial<ConstructorParameters<typeof Consumer<T>>[0]> & { handler: (p: T) => unknown },
-): Consumer<T> {
-  const c = new Consumer<T>({
-    url: h.url,
-    prefix: h.prefix,
-    stream: 'jobs',
-    group: 'g',
-    startId: '0',
-    blockMs: 200,
-    ...opts,
-  });
-  open.push(c);
-  return c;
+function consumer<T>(opts: Parameters<typeof h.consumer<T>>[0]) {
+  return h.consumer<T>({ blockMs: 200, ...opts });
 }
 
 async function pendingCount(stream = 'jobs', group = 'g'): Promise<number> {
@@ -46,7 +25,7 @@ async function pendingCount(stream = 'jobs', group = 'g'): Promise<number> {
 
 describe('Consumer', () => {
   it('processes entries in stream order with concurrency 1', async () => {
-    const p = producer();
+    const p = h.producer();
     await p.publishMany(
       'jobs',
       Array.from({ length: 200 }, (_, n) => ({ n })),
@@ -59,7 +38,7 @@ describe('Consumer', () => {
   });
 
   it('never runs more than `concurrency` handlers at once', async () => {
-    const p = producer();
+    const p = h.producer();
     await p.publishMany(
       'jobs',
       Array.from({ length: 120 }, (_, n) => ({ n })),
@@ -85,7 +64,7 @@ describe('Consumer', () => {
   });
 
   it('holds at most concurrency + prefetch entries in memory whatever the backlog', async () => {
-    const p = producer();
+    const p = h.producer();
     await p.publishMany(
       'jobs',
       Array.from({ length: 500 }, (_, n) => ({ n })),
@@ -113,7 +92,7 @@ describe('Consumer', () => {
   });
 
   it('splits work between two consumers in one group with no entry processed twice', async () => {
-    const p = producer();
+    const p = h.producer();
     const seen = new Map<number, string>();
     const dupes: number[] = [];
     const mk = (name: string) =>
@@ -140,7 +119,7 @@ describe('Consumer', () => {
   });
 
   it('re-reads its own pending entries after a restart', async () => {
-    const p = producer();
+    const p = h.producer();
     await p.publishMany('jobs', [{ n: 1 }, { n: 2 }, { n: 3 }]);
     // Read the entries under the consumer name, then "crash" without acking.
     const key = streamKeys('jobs', h.prefix).stream;
@@ -156,7 +135,7 @@ describe('Consumer', () => {
   });
 
   it('leaves a failed entry pending and emits failed (no retry policy in core)', async () => {
-    const p = producer();
+    const p = h.producer();
     const [id] = await p.publishMany('jobs', [{ boom: true }]);
     const failed: string[] = [];
     const c = consumer({
@@ -173,7 +152,7 @@ describe('Consumer', () => {
   });
 
   it('aborts ctx.signal and fails the entry after timeoutMs', async () => {
-    const p = producer();
+    const p = h.producer();
     await p.publish('jobs', { slow: true });
     let aborted: unknown;
     const errors: string[] = [];
@@ -195,19 +174,13 @@ describe('Consumer', () => {
   });
 
   it('passes key, headers, attempt and id to the handler context', async () => {
-    const p = producer();
+    const p = h.producer();
     const id = await p.publish('jobs', { a: 1 }, { key: 'user-7', headers: { traceparent: '00-abc-def-01' } });
     const ctxs: unknown[] = [];
-    const c = new Consumer({
-      url: h.url,
-      prefix: h.prefix,
-      stream: 'jobs',
-      group: 'g',
-      startId: '0',
+    const c = h.consumer({
       handler: (payload, ctx) =>
         void ctxs.push({ payload, id: ctx.id, key: ctx.key, headers: ctx.headers, attempt: ctx.attempt }),
     });
-    open.push(c);
     await c.start();
     await until(() => ctxs.length === 1);
     expect(ctxs[0]).toEqual({
@@ -251,7 +224,7 @@ describe('Consumer', () => {
 
 describe('plugins', () => {
   it('reports a plugin hook that throws and still settles the outcome', async () => {
-    const p = producer();
+    const p = h.producer();
     await p.publishMany('jobs', [1, 2, 3]);
     const errors: string[] = [];
     let settled = 0;

@@ -4,43 +4,26 @@
 import { until } from '@sluice/testing';
 import { type Harness, harness } from '@sluice/testing/vitest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Consumer } from '../consumer/consumer.js';
-import type { ConsumerOptions } from '../consumer/options.js';
 import { SluiceError } from '../errors.js';
 import { promoteArgs, promoteKeys, promoteScript } from '../lua/promote.js';
-import { Producer } from '../producer/producer.js';
 import { encodeDelayed } from '../wire/delayed.js';
 
 let h: Harness;
-const open: Array<{ close(): Promise<void> }> = [];
 beforeEach(async () => {
   h = await harness('backlog');
 });
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
   await h.close();
 });
 
-function producer(): Producer {
-  const p = new Producer({ url: h.url, prefix: h.prefix });
-  open.push(p);
-  return p;
-}
-
 type Task = { n: number; p?: number };
-function consumer(opts: Partial<ConsumerOptions<Task>> & Pick<ConsumerOptions<Task>, 'handler'>): Consumer<Task> {
-  const c = new Consumer<Task>({
-    url: h.url,
-    prefix: h.prefix,
-    stream: 'jobs',
-    group: 'g',
-    startId: '0',
+type ConsumerOpts = Parameters<typeof h.consumer<Task>>[0];
+function consumer(opts: ConsumerOpts) {
+  return h.consumer<Task>({
     blockMs: 200,
     ordering: {},
     ...opts,
   });
-  open.push(c);
-  return c;
 }
 
 describe('backlog', () => {
@@ -53,7 +36,7 @@ describe('backlog', () => {
     [{ estimatedMs: -1 }, /estimatedMs/],
     [{ lifo: true, priority: 2 }, /pick one/],
   ])('rejects %j with ERR_SLUICE_PAYLOAD and writes nothing', async (options, message) => {
-    const p = producer();
+    const p = h.producer();
     const err = await p.publish('jobs', { n: 1 }, options).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SluiceError);
     expect((err as SluiceError).code).toBe('ERR_SLUICE_PAYLOAD');
@@ -64,7 +47,7 @@ describe('backlog', () => {
   });
 
   it('dead-letters a task still waiting past its deadline with reason expired and the deadline', async () => {
-    const p = producer();
+    const p = h.producer();
     const deadline = Date.now() + 150;
     const id = await p.publish('jobs', { n: 1 }, { deadline });
     await new Promise((r) => setTimeout(r, 250));
@@ -81,7 +64,7 @@ describe('backlog', () => {
   });
 
   it('runs an expired task anyway with ordering.expired = "run"', async () => {
-    const p = producer();
+    const p = h.producer();
     await p.publish('jobs', { n: 7 }, { deadline: Date.now() + 100 });
     await new Promise((r) => setTimeout(r, 200));
     const ran: Task[] = [];
@@ -92,7 +75,7 @@ describe('backlog', () => {
 
   it('dead-letters a backlog member that does not decode and keeps dispatching', async () => {
     await h.redis.sendCommand(['ZADD', h.keys.backlog, '1', 'not json', '2', '["x","v"]']);
-    const p = producer();
+    const p = h.producer();
     await p.publish('jobs', { n: 3 }, { priority: 3 });
     const ran: Task[] = [];
     await consumer({ handler: (t) => void ran.push(t) }).start();
@@ -107,7 +90,7 @@ describe('backlog', () => {
   it('sends an ordered retry and a delayed ordered publish back to the backlog with their score', async () => {
     const retry = encodeDelayed(['v', '1', 'data', '{"n":1}', 'attempt', '2', 'ord', '4']);
     await h.redis.sendCommand(['ZADD', h.keys.delayed, '0', retry]);
-    const p = producer();
+    const p = h.producer();
     await p.publish('jobs', { n: 2 }, { priority: 2, delayMs: 1 });
     await p.publish('jobs', { n: 3 }, { lifo: true, delayMs: 1 });
     await new Promise((r) => setTimeout(r, 20));
@@ -130,7 +113,7 @@ describe('backlog', () => {
   });
 
   it('keeps priority order across 3 consumers at concurrency 50 (inversions only within what they hold)', async () => {
-    const p = producer();
+    const p = h.producer();
     const prios = Array.from({ length: 3000 }, (_, n) => 1 + ((n * 7919) % 5));
     for (let prio = 5; prio >= 1; prio--)
       await p.publishMany(

@@ -3,29 +3,19 @@
 import { until } from '@sluice/testing';
 import { type Harness, harness } from '@sluice/testing/vitest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Consumer } from '../consumer/consumer.js';
 import type { SluiceError } from '../errors.js';
-import { Producer } from '../producer/producer.js';
 
 let h: Harness;
-const open: Array<{ close(): Promise<void> }> = [];
 beforeEach(async () => {
   h = await harness('fairness');
 });
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
   await h.close();
 });
 
-function producer(): Producer {
-  const p = new Producer({ url: h.url, prefix: h.prefix });
-  open.push(p);
-  return p;
-}
-
 describe('fairness by key', () => {
   it("tenant B's 100 tasks finish within ~2 × 100 of tenant A's 20,000 (4 consumers)", async () => {
-    const p = producer();
+    const p = h.producer();
     for (let i = 0; i < 20_000; i += 5000)
       await p.publishMany(
         'jobs',
@@ -40,13 +30,8 @@ describe('fairness by key', () => {
     const starts: string[] = [];
     let bDone = 0;
     for (const name of ['c1', 'c2', 'c3', 'c4']) {
-      const c = new Consumer<{ t: string; n: number }>({
-        url: h.url,
-        prefix: h.prefix,
-        stream: 'jobs',
-        group: 'g',
+      const c = h.consumer<{ t: string; n: number }>({
         consumer: name,
-        startId: '0',
         blockMs: 200,
         concurrency: 10,
         ordering: { fairness: 'key' },
@@ -55,7 +40,6 @@ describe('fairness by key', () => {
           if (task.t === 'B') bDone++;
         },
       });
-      open.push(c);
       await c.start();
     }
     await until(() => bDone === 100, 60_000, "B's tasks");
@@ -68,7 +52,7 @@ describe('fairness by key', () => {
   });
 
   it('rejects fairness without a usable key, writing nothing', async () => {
-    const p = producer();
+    const p = h.producer();
     for (const options of [{ fairness: 'key' as const }, { fairness: 'key' as const, key: 'a{b}' }]) {
       const err = await p.publish('jobs', { n: 1 }, options).catch((e: unknown) => e);
       expect((err as SluiceError).code).toBe('ERR_SLUICE_PAYLOAD');

@@ -3,34 +3,19 @@
 import { sleep, until } from '@sluice/testing';
 import { type Harness, harness } from '@sluice/testing/vitest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Consumer } from '../consumer/consumer.js';
-import type { ConsumerOptions } from '../consumer/options.js';
-import { Producer } from '../producer/producer.js';
 
 let h: Harness;
-const open: Array<{ close(): Promise<void> }> = [];
 beforeEach(async () => {
   h = await harness('ordering');
 });
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
   await h.close();
 });
 
-function producer(): Producer {
-  const p = new Producer({ url: h.url, prefix: h.prefix });
-  open.push(p);
-  return p;
-}
-
 type Task = { n: number; p?: number };
-function consumer(opts: Partial<ConsumerOptions<Task>> = {}, seen: Task[] = []): Consumer<Task> {
-  const c = new Consumer<Task>({
-    url: h.url,
-    prefix: h.prefix,
-    stream: 'jobs',
-    group: 'g',
-    startId: '0',
+type ConsumerOpts = Parameters<typeof h.consumer<Task>>[0];
+function consumer(opts: Partial<ConsumerOpts> = {}, seen: Task[] = []) {
+  return h.consumer<Task>({
     blockMs: 200,
     concurrency: 1,
     ordering: {},
@@ -39,11 +24,9 @@ function consumer(opts: Partial<ConsumerOptions<Task>> = {}, seen: Task[] = []):
     },
     ...opts,
   });
-  open.push(c);
-  return c;
 }
 
-async function runAll(count: number, opts: Partial<ConsumerOptions<Task>> = {}): Promise<Task[]> {
+async function runAll(count: number, opts: Partial<ConsumerOpts> = {}): Promise<Task[]> {
   const seen: Task[] = [];
   await consumer(opts, seen).start();
   await until(() => seen.length >= count, 20_000);
@@ -52,7 +35,7 @@ async function runAll(count: number, opts: Partial<ConsumerOptions<Task>> = {}):
 
 describe('orderings', () => {
   it('strict priority: lower first, FIFO among equal priorities (1,000 tasks, concurrency 1)', async () => {
-    const p = producer();
+    const p = h.producer();
     const tasks = Array.from({ length: 1000 }, (_, n) => ({ n, p: 1 + ((n * 7919) % 10) }));
     await Promise.all(tasks.map((t) => p.publish('jobs', t, { priority: t.p })));
     const seen = await runAll(1000);
@@ -61,7 +44,7 @@ describe('orderings', () => {
   });
 
   it('LIFO: the newest task first', async () => {
-    const p = producer();
+    const p = h.producer();
     for (let n = 0; n < 200; n += 50)
       await Promise.all(Array.from({ length: 50 }, (_, i) => p.publish('jobs', { n: n + i }, { lifo: true })));
     const seen = await runAll(200);
@@ -69,7 +52,7 @@ describe('orderings', () => {
   });
 
   it('deadline: earliest deadline first', async () => {
-    const p = producer();
+    const p = h.producer();
     const base = Date.now() + 60_000;
     const offsets = Array.from({ length: 300 }, (_, n) => (n * 104729) % 1000);
     await Promise.all(offsets.map((o, n) => p.publish('jobs', { n }, { deadline: base + o * 10 })));
@@ -79,7 +62,7 @@ describe('orderings', () => {
   });
 
   it('shortest expected first', async () => {
-    const p = producer();
+    const p = h.producer();
     const est = Array.from({ length: 300 }, (_, n) => (n * 31) % 97);
     await Promise.all(est.map((e, n) => p.publish('jobs', { n }, { estimatedMs: e })));
     const seen = await runAll(300);
@@ -88,7 +71,7 @@ describe('orderings', () => {
   });
 
   it('weighted 70/20/10 over three bands holds the ratio within ±5% while all bands wait', async () => {
-    const p = producer();
+    const p = h.producer();
     for (const prio of [1, 2, 3])
       await p.publishMany(
         'jobs',
@@ -120,7 +103,7 @@ describe('orderings', () => {
     });
     await c.start();
     await sleep(300);
-    const p = producer();
+    const p = h.producer();
     await p.connect();
     const delays: number[] = [];
     for (let i = 0; i < 5; i++) {

@@ -4,41 +4,30 @@
 import { until } from '@sluice/testing';
 import { type Harness, harness } from '@sluice/testing/vitest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Consumer } from '../consumer/consumer.js';
 import { ConfigError } from '../errors.js';
-import { Producer } from '../producer/producer.js';
 
 let h: Harness;
-const open: Array<{ close(): Promise<void> }> = [];
 beforeEach(async () => {
   h = await harness('rate');
 });
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
   await h.close();
 });
 
 const consumer = (name: string, ordering: object, handler: (p: unknown, ctx: { id: string }) => void) => {
-  const c = new Consumer({
-    url: h.url,
-    prefix: h.prefix,
-    stream: 'jobs',
-    group: 'g',
+  const c = h.consumer({
     consumer: name,
-    startId: '0',
     blockMs: 200,
     concurrency: 20,
     ordering,
     handler,
   });
-  open.push(c);
   return c;
 };
 
 describe('rate limit', () => {
   it('4 consumers at 200/s: no 1-second window over 201 dispatches, dispatch rate >= 90% of the limit', async () => {
-    const p = new Producer({ url: h.url, prefix: h.prefix });
-    open.push(p);
+    const p = h.producer();
     const starts: number[] = [];
     const ordering = { rateLimit: { max: 200, perMs: 1000 } };
     const released: number[] = [];

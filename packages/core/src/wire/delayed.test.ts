@@ -2,23 +2,19 @@ import { until } from '@sluice/testing';
 import { type Harness, harness } from '@sluice/testing/vitest';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Consumer } from '../consumer/consumer.js';
 import { Promoter } from '../consumer/promoter.js';
 import { PayloadError } from '../errors.js';
 import { streamKeys } from '../keys.js';
 import { touchScript } from '../lua/touch.js';
-import { Producer } from '../producer/producer.js';
 import { dueTime } from '../producer/schedule.js';
 import { decodeDelayed, encodeDelayed } from './delayed.js';
 import { encodeFields } from './task.js';
 
 let h: Harness;
-const open: Array<{ close(): Promise<void> }> = [];
 beforeEach(async () => {
   h = await harness('delayed');
 });
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
   await h.close();
 });
 
@@ -63,20 +59,13 @@ describe('scheduled publish', () => {
   });
 
   it('holds a task in the delayed set until due, then a consumer runs it', async () => {
-    const p = new Producer({ url: h.url, prefix: h.prefix });
-    open.push(p);
+    const p = h.producer();
     const got: Array<{ n: number; at: number }> = [];
-    const c = new Consumer<{ n: number }>({
-      url: h.url,
-      prefix: h.prefix,
-      stream: 'jobs',
-      group: 'g',
-      startId: '0',
+    const c = h.consumer<{ n: number }>({
       blockMs: 100,
       promoteIntervalMs: 50,
       handler: (x) => void got.push({ n: x.n, at: Date.now() }),
     });
-    open.push(c);
     await c.start();
     const sent = Date.now();
     const [later, now] = await Promise.all([
@@ -93,8 +82,7 @@ describe('scheduled publish', () => {
   });
 
   it('batches the scheduled publishes of one tick into one ZADD', async () => {
-    const p = new Producer({ url: h.url, prefix: h.prefix });
-    open.push(p);
+    const p = h.producer();
     await p.connect();
     const before = await zaddCalls();
     const ids = await p.publishMany(
