@@ -7,6 +7,7 @@ import { Queue, Worker } from 'bullmq';
 import { ceilingConsume, fillStream, loadCeilingScripts } from './ceiling.js';
 import { startClock, timedDrain } from './clock.js';
 import { type BenchEnv, ioredisOptions, rawClient } from './env.js';
+import type { BenchOptions } from './options.js';
 import type { BenchPayload } from './payload.js';
 import type { RowContext } from './row.js';
 import type { Sample } from './sample.js';
@@ -47,11 +48,12 @@ export interface SluiceConsumeOptions {
   writesResults?: boolean;
 }
 
-/** A Sluice Consumer (concurrency 100, `--prefetch`) drains the backlog with `async (p) => p.n`. */
-export async function sluiceConsume(ctx: RowContext, o: SluiceConsumeOptions): Promise<Sample> {
-  const { env, data, opts, hooks } = ctx;
-  const { prefix, key } = await filled(env, o.label, data);
-  const consumer = new Consumer<BenchPayload, number>({
+/**
+ * What every timed drain's Sluice consumer shares: stream `bench`, group `g` from the start,
+ * 100 handlers at once, the run's `--prefetch`, a handler that returns the payload's `n`.
+ */
+export function drainOptions(env: BenchEnv, prefix: string, opts: BenchOptions) {
+  return {
     url: env.url,
     prefix,
     stream: STREAM,
@@ -59,9 +61,15 @@ export async function sluiceConsume(ctx: RowContext, o: SluiceConsumeOptions): P
     startId: '0',
     concurrency: CONCURRENCY,
     ...(opts.prefetch > 0 ? { prefetch: opts.prefetch } : {}),
-    use: o.use?.() ?? [],
-    handler: async (payload) => payload.n,
-  });
+    handler: async (payload: BenchPayload) => payload.n,
+  };
+}
+
+/** A Sluice Consumer (concurrency 100, `--prefetch`) drains the backlog with `async (p) => p.n`. */
+export async function sluiceConsume(ctx: RowContext, o: SluiceConsumeOptions): Promise<Sample> {
+  const { env, data, opts, hooks } = ctx;
+  const { prefix, key } = await filled(env, o.label, data);
+  const consumer = new Consumer<BenchPayload, number>({ ...drainOptions(env, prefix, opts), use: o.use?.() ?? [] });
   const sample = await timedDrain(consumer, data.length, env.nodes, hooks);
   await expectDrained(env, key, data.length, `sluice ${o.label}`);
   if (o.writesResults) await expectResults(env, streamKeys(STREAM, prefix).results, data.length);
@@ -82,17 +90,29 @@ async function expectResults(env: BenchEnv, key: string, count: number): Promise
 
 export async function bullmqConsume({ env, data, hooks }: RowContext): Promise<Sample> {
   const prefix = env.prefix('bullw');
-  const connection = ioredisOptions(env.url);
-  const queue = new Queue(STREAM, { connection, prefix });
+  const queue = new Queue(STREAM, { connection: ioredisOptions(env.url), prefix });
   for (let start = 0; start < data.length; start += 1000) {
     await queue.addBulk(data.slice(start, start + 1000).map((payload) => ({ name: 't', data: payload })));
   }
+  return drainWithBullmqWorker({ env, data, hooks }, queue, prefix, ['waiting', 'active', 'completed', 'failed']);
+}
+
+/**
+ * Time a BullMQ Worker (concurrency 100) draining `queue`'s jobs, then check none is left in
+ * `states` (the queue is closed and its keys removed).
+ */
+export async function drainWithBullmqWorker(
+  { env, data, hooks }: Pick<RowContext, 'env' | 'data' | 'hooks'>,
+  queue: Queue,
+  prefix: string,
+  states: Parameters<Queue['getJobCounts']>,
+): Promise<Sample> {
   let completed = 0;
   let worker: Worker | undefined;
   const clock = await startClock(env.nodes, hooks);
   await new Promise<void>((resolve, reject) => {
     worker = new Worker(STREAM, async (job) => (job.data as BenchPayload).n, {
-      connection,
+      connection: ioredisOptions(env.url),
       prefix,
       concurrency: CONCURRENCY,
       removeOnComplete: { count: 0 },
@@ -104,7 +124,7 @@ export async function bullmqConsume({ env, data, hooks }: RowContext): Promise<S
   });
   const sample = await clock.stop(data.length);
   await worker?.close();
-  const left = await queue.getJobCounts('waiting', 'active', 'completed', 'failed');
+  const left = await queue.getJobCounts(...states);
   await queue.close();
   if (Object.values(left).some((n) => n !== 0))
     throw new Error(`bullmq worker left jobs behind: ${JSON.stringify(left)}`);

@@ -3,6 +3,7 @@
 import { Consumer, type ConsumerOptions, Producer } from '@sluice/core';
 import { streamKeys } from '@sluice/core/plugin';
 import { startClock, timedDrain } from './clock.js';
+import { drainOptions } from './consume.js';
 import type { BenchPayload } from './payload.js';
 import type { RowContext } from './row.js';
 import type { Sample } from './sample.js';
@@ -54,17 +55,7 @@ async function fairConsume(
   const producer = new Producer({ url: env.url, prefix });
   await publishFair(producer, data, opts.window);
   await producer.close();
-  const consumer = new Consumer<BenchPayload, number>({
-    url: env.url,
-    prefix,
-    stream: STREAM,
-    group: 'g',
-    startId: '0',
-    concurrency: 100,
-    ...(opts.prefetch > 0 ? { prefetch: opts.prefetch } : {}),
-    ordering,
-    handler: async (payload) => payload.n,
-  });
+  const consumer = new Consumer<BenchPayload, number>({ ...drainOptions(env, prefix, opts), ordering });
   const sample = await timedDrain(consumer, data.length, env.nodes, hooks);
   const keys = streamKeys(STREAM, prefix);
   const [pending] = (await env.admin.sendCommand(['XPENDING', keys.stream, 'g'])) as [number];

@@ -5,6 +5,7 @@
 import { Producer, ShardedConsumer, shardNames } from '@sluice/core';
 import { streamKeys } from '@sluice/core/plugin';
 import { timedDrain } from './clock.js';
+import { drainOptions } from './consume.js';
 import type { BenchPayload } from './payload.js';
 import type { RowContext } from './row.js';
 import type { Sample } from './sample.js';
@@ -32,16 +33,9 @@ async function shardedConsume({ env, data, opts, hooks }: RowContext, ordered: b
   }
   await producer.close();
   const consumer = new ShardedConsumer<BenchPayload, number>({
-    url: env.url,
-    prefix,
-    stream: STREAM,
-    group: 'g',
+    ...drainOptions(env, prefix, opts),
     shards: SHARDS,
-    startId: '0',
-    concurrency: 100,
-    ...(opts.prefetch > 0 ? { prefetch: opts.prefetch } : {}),
     ordered,
-    handler: async (payload) => payload.n,
   });
   const sample = await timedDrain(consumer, data.length, env.nodes, hooks);
   let pending = 0;

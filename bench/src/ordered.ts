@@ -3,15 +3,15 @@
 // prioritized jobs (`add` with `priority`). The consume side drains in priority order.
 import { Consumer, type Outcome, Producer } from '@sluice/core';
 import { streamKeys } from '@sluice/core/plugin';
-import { Queue, Worker } from 'bullmq';
+import { Queue } from 'bullmq';
 import { startClock, timedDrain } from './clock.js';
+import { CONCURRENCY, drainOptions, drainWithBullmqWorker } from './consume.js';
 import { type BenchEnv, ioredisOptions } from './env.js';
 import type { BenchPayload } from './payload.js';
 import type { RowContext } from './row.js';
 import type { Sample } from './sample.js';
 
 const STREAM = 'bench';
-const CONCURRENCY = 100;
 
 /** A fixed pseudo-random priority per entry, the same for every system and run. */
 const priorityOf = (n: number) => 1 + ((n * 2654435761) % 10);
@@ -62,17 +62,7 @@ async function orderedConsume(
   const producer = new Producer({ url: env.url, prefix });
   await publishOrdered(producer, data, opts.window);
   await producer.close();
-  const consumer = new Consumer<BenchPayload, number>({
-    url: env.url,
-    prefix,
-    stream: STREAM,
-    group: 'g',
-    startId: '0',
-    concurrency: CONCURRENCY,
-    ...(opts.prefetch > 0 ? { prefetch: opts.prefetch } : {}),
-    ordering,
-    handler: async (payload) => payload.n,
-  });
+  const consumer = new Consumer<BenchPayload, number>({ ...drainOptions(env, prefix, opts), ordering });
   let inversions = 0;
   let worst = 0;
   const sample = await timedDrain(consumer, data.length, env.nodes, hooks, (o: Outcome<number>) => {
@@ -119,29 +109,7 @@ export async function bullmqOrderedAdd({ env, data, opts, hooks }: RowContext): 
 /** A BullMQ Worker (concurrency 100) drains prioritized jobs. */
 export async function bullmqOrderedConsume({ env, data, opts, hooks }: RowContext): Promise<Sample> {
   const prefix = env.prefix('obullw');
-  const connection = ioredisOptions(env.url);
-  const queue = new Queue(STREAM, { connection, prefix });
+  const queue = new Queue(STREAM, { connection: ioredisOptions(env.url), prefix });
   await bullmqPrioritized(queue, data, opts.window);
-  let completed = 0;
-  let worker: Worker | undefined;
-  const clock = await startClock(env.nodes, hooks);
-  await new Promise<void>((resolve, reject) => {
-    worker = new Worker(STREAM, async (job) => (job.data as BenchPayload).n, {
-      connection,
-      prefix,
-      concurrency: CONCURRENCY,
-      removeOnComplete: { count: 0 },
-    });
-    worker.on('completed', () => {
-      if (++completed === data.length) resolve();
-    });
-    worker.on('error', reject);
-  });
-  const sample = await clock.stop(data.length);
-  await worker?.close();
-  const left = await queue.getJobCounts('prioritized', 'waiting', 'active', 'failed');
-  await queue.close();
-  if (Object.values(left).some((n) => n !== 0)) throw new Error(`bullmq worker left jobs: ${JSON.stringify(left)}`);
-  await env.cleanup(prefix);
-  return sample;
+  return drainWithBullmqWorker({ env, data, hooks }, queue, prefix, ['prioritized', 'waiting', 'active', 'failed']);
 }

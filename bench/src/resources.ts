@@ -5,12 +5,12 @@
 import { Consumer, Producer } from '@sluice/core';
 import { readResourceState, streamKeys } from '@sluice/core/plugin';
 import { timedDrain } from './clock.js';
+import { drainOptions } from './consume.js';
 import type { BenchPayload } from './payload.js';
 import type { RowContext } from './row.js';
 import type { Sample } from './sample.js';
 
 const STREAM = 'bench';
-const CONCURRENCY = 100;
 
 /** A fixed pseudo-random shape and priority per entry, the same for every run. */
 const cpuOf = (n: number) => 1 + (n % 3);
@@ -33,17 +33,7 @@ async function resourcesConsume({ env, data, opts, hooks }: RowContext, label: s
     await Promise.all(calls);
   }
   await producer.close();
-  const consumer = new Consumer<BenchPayload, number>({
-    url: env.url,
-    prefix,
-    stream: STREAM,
-    group: 'g',
-    startId: '0',
-    concurrency: CONCURRENCY,
-    ...(opts.prefetch > 0 ? { prefetch: opts.prefetch } : {}),
-    capacity: { cpu },
-    handler: async (payload) => payload.n,
-  });
+  const consumer = new Consumer<BenchPayload, number>({ ...drainOptions(env, prefix, opts), capacity: { cpu } });
   const sample = await timedDrain(consumer, data.length, env.nodes, hooks);
   const keys = streamKeys(STREAM, prefix);
   const [pending] = (await env.admin.sendCommand(['XPENDING', keys.stream, 'g'])) as [number];
