@@ -17,7 +17,7 @@ import { type Deployment, openCluster, openSingle } from './cluster-env.js';
 import type { BenchOptions } from './options.js';
 import { makePayloads } from './payload.js';
 import { renderText } from './render.js';
-import { median, type Samples, type Summary, summarize } from './report.js';
+import { median, runMeta, type Samples, type Summary, summarize } from './report.js';
 
 export interface ClusterSection {
   masters: string[];
@@ -39,7 +39,6 @@ export interface ClusterRunHooks {
 }
 
 const pct = (xs: readonly number[]) => xs.map((x) => `${Math.round(x * 100)}%`).join(' / ');
-const round1 = (n: number) => Math.round(n * 10) / 10;
 
 export async function runCluster(opts: BenchOptions, hooks: ClusterRunHooks): Promise<ClusterSummary> {
   const started = performance.now();
@@ -86,18 +85,7 @@ export async function runCluster(opts: BenchOptions, hooks: ClusterRunHooks): Pr
         for (const v of order) record(row, v.system, await v.run(payloads));
       }
     }
-    const summary = summarize(asRowSpecs(rows), samples, {
-      date: new Date().toISOString(),
-      node: process.version,
-      redis,
-      cpus: cpus().length,
-      entries: opts.entries,
-      runs: opts.runs,
-      payloadBytes: opts.payloadBytes,
-      args: process.argv.slice(2),
-      ...hooks.meta(),
-      load: [round1(loadBefore), round1(loadavg()[0] as number)],
-    });
+    const summary = summarize(asRowSpecs(rows), samples, runMeta(opts, redis, loadBefore, hooks.meta()));
     const balance: ClusterSection['balance'] = {};
     for (const row of rows) {
       const key = `${row.name}.cluster`;

@@ -1,6 +1,8 @@
 // From the samples of every run to the summary `--json` prints and the docs are written from:
 // medians per row and system, and each ratio as the median of its per-run ratios.
+import { cpus, loadavg } from 'node:os';
 import { entriesPerSec } from './clock.js';
+import type { BenchOptions } from './options.js';
 import type { Ratio, RowSpec } from './row.js';
 import type { MemoryResult, Percentiles, Sample } from './sample.js';
 
@@ -155,6 +157,32 @@ function ratioFigures(row: RowSpec, r: Ratio, samples: Samples): RatioFigures | 
       (t.redisMax === undefined || out.redis <= t.redisMax);
   }
   return out;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * What a run was measured on and with: the machine, Redis, the options, and the 1-minute load
+ * average from `loadBefore` (read when the run began) to now.
+ */
+export function runMeta(
+  opts: Pick<BenchOptions, 'entries' | 'runs' | 'payloadBytes'>,
+  redis: string,
+  loadBefore: number,
+  more: Partial<Summary['meta']> = {},
+): Summary['meta'] {
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    redis,
+    cpus: cpus().length,
+    entries: opts.entries,
+    runs: opts.runs,
+    payloadBytes: opts.payloadBytes,
+    args: process.argv.slice(2),
+    ...more,
+    load: [round1(loadBefore), round1(loadavg()[0] as number)],
+  };
 }
 
 export function summarize(rows: readonly RowSpec[], samples: Samples, meta: Summary['meta']): Summary {

@@ -12,7 +12,7 @@ import { type BenchOptions, parseArgs } from './options.js';
 import { makePayloads } from './payload.js';
 import { ROWS } from './registry.js';
 import { renderText } from './render.js';
-import { type Samples, summarize } from './report.js';
+import { runMeta, type Samples, summarize } from './report.js';
 import type { RowContext, RowSpec, Variant } from './row.js';
 import type { Sample } from './sample.js';
 
@@ -28,8 +28,6 @@ function describe(key: string, s: Sample): string {
   }
   return `${key}: ${Math.round((s.entries * 1000) / s.ms).toLocaleString('en-US')} entries/s · ${perEntry}`;
 }
-
-const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /** The commit measured (BENCH_COMMIT names it for a tree without .git); none outside git. */
 function codeVersion(): { commit?: string } {
@@ -88,18 +86,7 @@ async function main(opts: BenchOptions): Promise<void> {
     await env.close();
   }
 
-  const summary = summarize(rows, samples, {
-    date: new Date().toISOString(),
-    node: process.version,
-    redis,
-    cpus: cpus().length,
-    entries: opts.entries,
-    runs: opts.runs,
-    payloadBytes: opts.payloadBytes,
-    args: process.argv.slice(2),
-    ...codeVersion(),
-    load: [round1(loadBefore), round1(loadavg()[0] as number)],
-  });
+  const summary = summarize(rows, samples, runMeta(opts, redis, loadBefore, codeVersion()));
   console.log(renderText(summary, { commands: opts.commands }));
   if (opts.writeDocs) {
     writeDocs(summary);
