@@ -1,6 +1,6 @@
 import type { StreamKeys } from '../keys.js';
 import { Script } from '../redis/script.js';
-import { BACKLOG_TAG, TASK_FIELDS } from '../wire/fields.js';
+import { luaBacklogMember, luaNowMs } from './fragments.js';
 
 /**
  * backlog: add ordered tasks to a stream's backlog (a sorted set, score = the task's order)
@@ -24,15 +24,14 @@ export const backlogScript = new Script(
   /* lua */ `
 local n = tonumber(ARGV[1])
 local last = redis.call('INCRBY', KEYS[2], n)
-local ms = redis.call('TIME')
-ms = ms[1] .. string.format('%03d', math.floor(tonumber(ms[2]) / 1000))
+${luaNowMs('ms')}
 local ids, add = {}, { 'ZADD', KEYS[1] }
 for e = 1, n do
   local seq = last - n + e
   local id = ms .. '-' .. seq
   local score = ARGV[3 * e]
   if score == '' then score = -seq end
-  local member = '["${BACKLOG_TAG}' .. string.format('%014x', seq) .. '","${TASK_FIELDS.origin}","' .. id .. '",' .. ARGV[3 * e + 2]
+  local member = ${luaBacklogMember('seq', 'id', 'ARGV[3 * e + 2]')}
   local key = ARGV[3 * e + 1]
   if key == '' then
     add[#add + 1] = score

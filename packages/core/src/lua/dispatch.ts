@@ -1,5 +1,6 @@
 import { Script } from '../redis/script.js';
 import { BACKLOG_TAG, DEAD_REASONS, DLQ_FIELDS, ORDER_FIELDS, TASK_FIELDS } from '../wire/fields.js';
+import { luaWakeIds } from './fragments.js';
 
 /** A key's learned handler ms expires this long after its last observation (bounded state). */
 export const COST_TTL_MS = 86_400_000;
@@ -358,13 +359,7 @@ end
 -- Out of budget (costly tasks still collecting their quanta): ask again at once, do not block.
 if moved == 0 and budget == 0 then waitMs = 1 end
 if moved == 0 and keyWait and (waitMs == 0 or keyWait < waitMs) then waitMs = keyWait end
-local wakeId, lastId = '0-0', '0-0'
-if moved == 0 then
-  local w = redis.call('XREVRANGE', KEYS[4], '+', '-', 'COUNT', 1)
-  if w[1] then wakeId = w[1][1] end
-  local s = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
-  if s[1] then lastId = s[1][1] end
-end
+${luaWakeIds('KEYS[4]', 'stream')}
 return { moved, wakeId, lastId, expired, malformed, waitMs, limited, healed }
 `,
 );

@@ -1,6 +1,7 @@
 import type { StreamKeys } from '../keys.js';
 import { Script } from '../redis/script.js';
-import { BACKLOG_TAG, DEAD_REASONS, DLQ_FIELDS, ORDER_FIELDS, RESOURCE_FIELDS } from '../wire/fields.js';
+import { DEAD_REASONS, DLQ_FIELDS, ORDER_FIELDS, RESOURCE_FIELDS } from '../wire/fields.js';
+import { luaBacklogTag, luaQueueByRequirement } from './fragments.js';
 import { resourceKeys } from './resources.js';
 
 /**
@@ -45,14 +46,11 @@ for _, member in ipairs(due) do
         end
       end
       if req then
-        local seq = redis.call('INCR', KEYS[5])
-        task[1] = '${BACKLOG_TAG}' .. string.format('%014x', seq)
-        redis.call('ZADD', ARGV[3] .. redis.sha1hex(req), tonumber(order) or -seq, cjson.encode(task))
-        redis.call('HINCRBY', KEYS[7], req, 1)
+        ${luaQueueByRequirement({ seqKey: 'KEYS[5]', countsKey: 'KEYS[7]', prefix: 'ARGV[3]', req: 'req', order: 'order' })}
         redis.call('XADD', KEYS[6], 'MAXLEN', '1', '*', 'n', '1')
       elseif order then
         local seq = redis.call('INCR', KEYS[5])
-        task[1] = '${BACKLOG_TAG}' .. string.format('%014x', seq)
+        task[1] = ${luaBacklogTag('seq')}
         redis.call('ZADD', KEYS[4], tonumber(order) or -seq, cjson.encode(task))
         redis.call('XADD', KEYS[6], 'MAXLEN', '1', '*', 'n', '1')
       else

@@ -1,6 +1,7 @@
 import type { StreamKeys } from '../keys.js';
 import { Script } from '../redis/script.js';
-import { BACKLOG_TAG, DEAD_REASONS, DLQ_FIELDS, ORDER_FIELDS, RESOURCE_FIELDS, TASK_FIELDS } from '../wire/fields.js';
+import { BACKLOG_TAG, DEAD_REASONS, DLQ_FIELDS, ORDER_FIELDS, RESOURCE_FIELDS } from '../wire/fields.js';
+import { luaBacklogMember, luaNowMs, luaQueueByRequirement, luaWakeIds } from './fragments.js';
 
 // Resources (docs/allocation.md, "Resources"): tasks published with `requires` wait in one
 // sorted set per requirement shape, `:sched:res:q:<sha1 of the shape>` (scored like the
@@ -79,16 +80,14 @@ export const resourcePublishScript = new Script(
   /* lua */ `
 local n = tonumber(ARGV[2])
 local last = redis.call('INCRBY', KEYS[2], n)
-local ms = redis.call('TIME')
-ms = ms[1] .. string.format('%03d', math.floor(tonumber(ms[2]) / 1000))
+${luaNowMs('ms')}
 local ids = {}
 for e = 1, n do
   local seq = last - n + e
   local id = ms .. '-' .. seq
   local score, req = ARGV[3 * e], ARGV[3 * e + 1]
   if score == '' then score = -seq end
-  redis.call('ZADD', ARGV[1] .. redis.sha1hex(req), score,
-    '["${TAG}' .. string.format('%014x', seq) .. '","${TASK_FIELDS.origin}","' .. id .. '",' .. ARGV[3 * e + 2])
+  redis.call('ZADD', ARGV[1] .. redis.sha1hex(req), score, ${luaBacklogMember('seq', 'id', 'ARGV[3 * e + 2]')})
   redis.call('HINCRBY', KEYS[1], req, 1)
   ids[e] = id
 end
@@ -240,13 +239,7 @@ while moved < k and not blocked do
 end
 for _, t in ipairs(bump) do redis.call('HINCRBY', passes, t, 1) end
 later = later + #cands
-local wakeId, lastId = '0-0', '0-0'
-if moved == 0 then
-  local w = redis.call('XREVRANGE', KEYS[4], '+', '-', 'COUNT', 1)
-  if w[1] then wakeId = w[1][1] end
-  local s = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
-  if s[1] then lastId = s[1][1] end
-end
+${luaWakeIds('KEYS[4]', 'stream')}
 return { moved, wakeId, lastId, expired, malformed, later }
 `,
 );
@@ -337,10 +330,7 @@ for i = 4, #ARGV do
       end
     end
     if req then
-      local seq = redis.call('INCR', KEYS[3])
-      task[1] = '${TAG}' .. string.format('%014x', seq)
-      redis.call('ZADD', ARGV[3] .. redis.sha1hex(req), tonumber(order) or -seq, cjson.encode(task))
-      redis.call('HINCRBY', KEYS[2], req, 1)
+      ${luaQueueByRequirement({ seqKey: 'KEYS[3]', countsKey: 'KEYS[2]', prefix: 'ARGV[3]', req: 'req', order: 'order' })}
       back = back + 1
     end
     redis.call('XACK', KEYS[1], ARGV[1], id)
