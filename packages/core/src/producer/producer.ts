@@ -457,15 +457,7 @@ export class Producer<Streams extends StreamMap = StreamMap> extends EventEmitte
       const reqIds = parseBacklogReply(b);
       for (let i = 0; i < plain.length; i++) (plain[i] as Ordered).resolve(plainIds[i] as string);
       for (let i = 0; i < withReq.length; i++) (withReq[i] as Ordered).resolve(reqIds[i] as string);
-      const ids = withReq.length === 0 ? plainIds : plainIds.concat(reqIds);
-      this.emit('published', stream, ids);
-      for (const p of this.options.use) {
-        try {
-          p.published?.(stream, ids);
-        } catch (err) {
-          this.reportError(err as Error);
-        }
-      }
+      this.announce(stream, withReq.length === 0 ? plainIds : plainIds.concat(reqIds));
     } catch (err) {
       for (const item of batch) item.reject(err);
     }

@@ -25,3 +25,17 @@ export function readGroupCommand(
   const block = opts.blockMs === undefined ? [] : ['BLOCK', String(opts.blockMs)];
   return ['XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(count), ...block, 'STREAMS', stream, opts.id ?? '>'];
 }
+
+/**
+ * XREAD BLOCK on a wake stream and a stream at once, from the last ids a dispatch saw in each:
+ * it returns as soon as either gets an entry (or after `blockMs`).
+ */
+export function wakeReadCommand(
+  blockMs: number,
+  wake: string,
+  stream: string,
+  wakeId: string,
+  lastId: string,
+): string[] {
+  return ['XREAD', 'COUNT', '1', 'BLOCK', String(blockMs), 'STREAMS', wake, stream, wakeId, lastId];
+}

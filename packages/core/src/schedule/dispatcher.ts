@@ -6,7 +6,7 @@
 import type { StreamKeys } from '../keys.js';
 import { type AllocationArgs, COST_OF, dispatchArgs, dispatchScript, parseDispatchReply } from '../lua/dispatch.js';
 import type { RedisClient } from '../redis/connection.js';
-import { readGroupCommand } from '../redis/group.js';
+import { readGroupCommand, wakeReadCommand } from '../redis/group.js';
 import { parseReadReply } from '../redis/reply.js';
 import { sleep } from '../util.js';
 import { ORDER_FIELDS } from '../wire/fields.js';
@@ -95,18 +95,9 @@ export class Dispatcher {
       await sleep(Math.min(reply.waitMs, blockMs));
       return [];
     }
-    await client.sendCommand([
-      'XREAD',
-      'COUNT',
-      '1',
-      'BLOCK',
-      String(blockMs),
-      'STREAMS',
-      this.keys[3] as string,
-      this.keys[1] as string,
-      reply.wakeId,
-      reply.lastId,
-    ]);
+    await client.sendCommand(
+      wakeReadCommand(blockMs, this.keys[3] as string, this.keys[1] as string, reply.wakeId, reply.lastId),
+    );
     return [];
   }
 }

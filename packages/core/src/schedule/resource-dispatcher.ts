@@ -22,7 +22,7 @@ import {
   returnKeys,
 } from '../lua/resources.js';
 import type { RedisClient } from '../redis/connection.js';
-import { readGroupCommand } from '../redis/group.js';
+import { readGroupCommand, wakeReadCommand } from '../redis/group.js';
 import { parseReadReply } from '../redis/reply.js';
 import { Repeating } from '../timer.js';
 import { sleep } from '../util.js';
@@ -141,18 +141,9 @@ export class ResourceDispatcher {
     if (reply.later > 0 && this.releases !== releases) return [];
     this.waitingForRoom = reply.later > 0;
     try {
-      await reader.sendCommand([
-        'XREAD',
-        'COUNT',
-        '1',
-        'BLOCK',
-        String(blockMs),
-        'STREAMS',
-        this.rk.wake,
-        this.deps.keys.stream,
-        reply.wakeId,
-        reply.lastId,
-      ]);
+      await reader.sendCommand(
+        wakeReadCommand(blockMs, this.rk.wake, this.deps.keys.stream, reply.wakeId, reply.lastId),
+      );
     } finally {
       this.waitingForRoom = false;
     }
