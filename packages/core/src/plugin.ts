@@ -9,6 +9,7 @@ export type { KeyRole, StreamKeys } from './keys.js';
 export { DEFAULT_PREFIX, KEY_ROLES, roleKeys, streamKeys, validateName } from './keys.js';
 export { childLogger } from './log.js';
 export { FENCE_TRUST_MS, registerClaimerScript } from './lua/fence.js';
+export { LUA_ID_LESS } from './lua/fragments.js';
 export {
   IDMP_LUA,
   type IdempotentItem,

@@ -3,7 +3,7 @@
 // it moves from pending to processing to done.
 
 import type { ResultEntry } from '@sluice/core/plugin';
-import { Script } from '@sluice/core/plugin';
+import { LUA_ID_LESS, Script } from '@sluice/core/plugin';
 
 /**
  * task-state: is an entry processing (in a group's PEL), still to be delivered, or neither?
@@ -20,15 +20,7 @@ export const taskStateScript = new Script(
   `
 local key, id, only = KEYS[1], ARGV[1], ARGV[2]
 if redis.call('EXISTS', key) == 0 then return {'absent'} end
-local function parse(x)
-  local ms, seq = string.match(x, '^(%d+)-(%d+)$')
-  return tonumber(ms), tonumber(seq)
-end
-local function after(a, b)
-  local am, as = parse(a)
-  local bm, bs = parse(b)
-  return am > bm or (am == bm and as > bs)
-end
+${LUA_ID_LESS}
 local groups = {}
 for _, info in ipairs(redis.call('XINFO', 'GROUPS', key)) do
   local g = {}
@@ -42,7 +34,7 @@ end
 if #redis.call('XRANGE', key, id, id) == 0 then return {'absent'} end
 if #groups == 0 then return {'pending'} end
 for _, g in ipairs(groups) do
-  if after(id, g['last-delivered-id']) then return {'pending'} end
+  if idLess(g['last-delivered-id'], id) then return {'pending'} end
 end
 return {'done'}
 `,

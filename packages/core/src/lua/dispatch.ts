@@ -1,6 +1,6 @@
 import { Script } from '../redis/script.js';
 import { BACKLOG_TAG, DEAD_REASONS, DLQ_FIELDS, ORDER_FIELDS, TASK_FIELDS } from '../wire/fields.js';
-import { luaWakeIds } from './fragments.js';
+import { LUA_ID_LESS, luaWakeIds } from './fragments.js';
 
 /** A key's learned handler ms expires this long after its last observation (bounded state). */
 export const COST_TTL_MS = 86_400_000;
@@ -87,6 +87,7 @@ if ARGV[fairAt + 2] ~= '' then
   rate = { per = per, used = used, cut = max - used < k }
   k = math.max(0, math.min(k, max - used))
 end
+${LUA_ID_LESS}
 -- The group's last delivered id, read once and only when a holder looks leaked.
 local lastDelivered
 local function unread(id)
@@ -100,10 +101,7 @@ local function unread(id)
       if name == group then lastDelivered = last end
     end
   end
-  local a1, a2 = string.match(id, '(%d+)-(%d+)')
-  local b1, b2 = string.match(lastDelivered, '(%d+)-(%d+)')
-  a1, a2, b1, b2 = tonumber(a1), tonumber(a2), tonumber(b1), tonumber(b2)
-  return a1 > b1 or (a1 == b1 and a2 > b2)
+  return idLess(lastDelivered, id)
 end
 local function held(key)
   local h = hp .. key

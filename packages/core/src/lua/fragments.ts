@@ -42,3 +42,14 @@ if moved == 0 then
   local s = redis.call('XREVRANGE', ${stream}, '+', '-', 'COUNT', 1)
   if s[1] then lastId = s[1][1] end
 end`;
+
+/** Lua: `parseId(id)` → ms, seq of a stream id; `idLess(a, b)`: whether id a comes before id b. */
+export const LUA_ID_LESS = `local function parseId(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local function idLess(a, b)
+  local am, as = parseId(a)
+  local bm, bs = parseId(b)
+  return am < bm or (am == bm and as < bs)
+end`;

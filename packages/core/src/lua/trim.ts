@@ -1,5 +1,6 @@
 import { Script } from '../redis/script.js';
 import { LIMIT_FIELDS as L } from '../wire/fields.js';
+import { LUA_ID_LESS } from './fragments.js';
 
 /**
  * trim: retention for one stream, the semantics of Redis 8.2's `XTRIM ... ACKED` on 7.0.
@@ -23,15 +24,7 @@ import { LIMIT_FIELDS as L } from '../wire/fields.js';
 export const trimScript = new Script(
   'trim',
   /* lua */ `
-local function parse(id)
-  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
-  return tonumber(ms), tonumber(seq)
-end
-local function less(a, b)
-  local am, as = parse(a)
-  local bm, bs = parse(b)
-  return am < bm or (am == bm and as < bs)
-end
+${LUA_ID_LESS}
 local TAIL_SCAN = 1000
 local keep, maxAge, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local t = redis.call('TIME')
@@ -47,7 +40,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
     if tonumber(info['pending']) > 0 then
       b, excl = redis.call('XPENDING', KEYS[1], info['name'])[2], true
     end
-    if bound == '+' or less(b, bound) or (b == bound and excl) then bound, bexcl = b, excl end
+    if bound == '+' or idLess(b, bound) or (b == bound and excl) then bound, bexcl = b, excl end
   end
   local before = redis.call('XLEN', KEYS[1])
   -- limit: MINID that would trim exactly the acked entries (nil: every entry is acked)
@@ -55,7 +48,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   if bound ~= '+' then
     limit = bound
     if not bexcl then
-      local ms, seq = parse(bound)
+      local ms, seq = parseId(bound)
       limit = ms .. '-' .. (seq + 1)
     end
   end
@@ -79,7 +72,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   end
   if maxAge > 0 then
     local old = (now - maxAge) .. '-0'
-    if limit ~= nil and less(limit, old) then old = limit end
+    if limit ~= nil and idLess(limit, old) then old = limit end
     redis.call('XTRIM', KEYS[1], 'MINID', old)
   end
   if cap > 0 then
@@ -87,7 +80,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
     if len > cap then
       for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', len - cap)) do
         local id = e[1]
-        if bound ~= '+' and (less(bound, id) or (bexcl and id == bound)) then unprocessed = unprocessed + 1 end
+        if bound ~= '+' and (idLess(bound, id) or (bexcl and id == bound)) then unprocessed = unprocessed + 1 end
       end
       redis.call('XTRIM', KEYS[1], 'MAXLEN', cap)
     end
