@@ -39,7 +39,7 @@ export {
   reconnectDelayMs,
 } from './redis/connection.js';
 export { withCommandTimeout } from './redis/deadline.js';
-export { ensureGroup } from './redis/group.js';
+export { ensureGroup, readGroupCommand } from './redis/group.js';
 export { compareIds, entryIdOption, idMs, isEntryId, isIdBound } from './redis/ids.js';
 export { hideUrl, redactText, redactUrl } from './redis/redact.js';
 export { parseRangeReply, parseReadReply, replyToObject } from './redis/reply.js';

@@ -1,7 +1,15 @@
 // A per-test harness for code that uses Sluice: the suite's Redis, a fresh key prefix, a raw
 // client for assertions, and Producer/Consumer factories closed together with `close()`.
 import { Consumer, type ConsumerOptions, Producer, type ProducerOptions, type RedisClient } from '@sluice/core';
-import { fieldsToObject, openConnection, parseRangeReply, type StreamKeys, streamKeys } from '@sluice/core/plugin';
+import {
+  fieldsToObject,
+  openConnection,
+  parseRangeReply,
+  parseReadReply,
+  readGroupCommand,
+  type StreamKeys,
+  streamKeys,
+} from '@sluice/core/plugin';
 import { useRedis } from './use-redis.js';
 
 export interface Closable {
@@ -20,6 +28,11 @@ export interface Harness {
   consumer<T = unknown>(opts: Partial<ConsumerOptions<T>> & Pick<ConsumerOptions<T>, 'handler'>): Consumer<T>;
   /** Entries of a stream-like key, fields as an object. */
   range(key: string): Promise<Array<{ id: string; f: Record<string, string> }>>;
+  /**
+   * `count` task entries added to the harness stream, group `g` created at '0', and all of them
+   * read by `consumer` (pending on it): their ids.
+   */
+  deliver(count: number, consumer?: string): Promise<string[]>;
   /** XPENDING summary count of a group of the harness stream. */
   pending(group?: string): Promise<number>;
   /** Another raw client, closed with the harness. */
@@ -54,6 +67,12 @@ export async function harness(label?: string, stream = 'jobs'): Promise<Harness>
     async range(key) {
       const rows = parseRangeReply(await redis.sendCommand(['XRANGE', key, '-', '+']));
       return rows.map(({ id, fields }) => ({ id, f: fieldsToObject(fields ?? []) }));
+    },
+    async deliver(count, consumer = 'me') {
+      for (let i = 0; i < count; i++) await redis.sendCommand(['XADD', keys.stream, '*', 'v', '1', 'data', String(i)]);
+      await redis.sendCommand(['XGROUP', 'CREATE', keys.stream, 'g', '0']);
+      const reply = await redis.sendCommand(readGroupCommand('g', consumer, keys.stream, count));
+      return parseReadReply(reply as never).map((e) => e.id);
     },
     async pending(group = 'g') {
       const reply = await redis.sendCommand<[number]>(['XPENDING', keys.stream, group]);

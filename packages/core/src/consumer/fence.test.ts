@@ -29,23 +29,9 @@ describe('settle fence window', () => {
 
   /** Two entries read by 'me'; the second then taken by 'other' with a min idle 0 XCLAIM. */
   async function readAndSteal(): Promise<{ ids: string[]; readAt: number }> {
-    const k = keys();
-    for (let i = 0; i < 2; i++) await h.redis.sendCommand(['XADD', k.stream, '*', 'v', '1', 'data', String(i)]);
-    await h.redis.sendCommand(['XGROUP', 'CREATE', k.stream, 'g', '0']);
-    const readAt = await redisNow();
-    const read = await h.redis.sendCommand<[string, [string, string[]][]][]>([
-      'XREADGROUP',
-      'GROUP',
-      'g',
-      'me',
-      'COUNT',
-      '2',
-      'STREAMS',
-      k.stream,
-      '>',
-    ]);
-    const ids = (read[0] as [string, [string, string[]][]])[1].map(([id]) => id);
-    await h.redis.sendCommand(['XCLAIM', k.stream, 'g', 'other', '0', ids[1] as string, 'JUSTID']);
+    const readAt = await redisNow(); // just before the read: what the consumer would record
+    const ids = await h.deliver(2, 'me');
+    await h.redis.sendCommand(['XCLAIM', keys().stream, 'g', 'other', '0', ids[1] as string, 'JUSTID']);
     return { ids, readAt };
   }
 

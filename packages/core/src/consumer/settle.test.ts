@@ -18,20 +18,7 @@ describe('settle script', () => {
 
   async function setup(count: number) {
     const keys = streamKeys('jobs', h.prefix);
-    for (let i = 0; i < count; i++) await h.redis.sendCommand(['XADD', keys.stream, '*', 'v', '1', 'data', String(i)]);
-    await h.redis.sendCommand(['XGROUP', 'CREATE', keys.stream, 'g', '0']);
-    const read = await h.redis.sendCommand<[string, [string, string[]][]][]>([
-      'XREADGROUP',
-      'GROUP',
-      'g',
-      'me',
-      'COUNT',
-      String(count),
-      'STREAMS',
-      keys.stream,
-      '>',
-    ]);
-    const ids = (read[0] as [string, [string, string[]][]])[1].map(([id]) => id);
+    const ids = await h.deliver(count, 'me');
     return { keys, ids };
   }
 

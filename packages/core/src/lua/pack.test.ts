@@ -81,18 +81,7 @@ describe('column packing on Redis', () => {
 
   it('settles outcomes with different writes: result entries, trims, a retry, a dead letter', async () => {
     const keys = streamKeys('jobs', h.prefix);
-    for (let i = 0; i < 4; i++) await h.redis.sendCommand(['XADD', keys.stream, '*', 'v', '1', 'data', String(i)]);
-    await h.redis.sendCommand(['XGROUP', 'CREATE', keys.stream, 'g', '0']);
-    const read = await h.redis.sendCommand<[string, [string, string[]][]][]>([
-      'XREADGROUP',
-      'GROUP',
-      'g',
-      'me',
-      'STREAMS',
-      keys.stream,
-      '>',
-    ]);
-    const ids = (read[0] as [string, [string, string[]][]])[1].map(([id]) => id) as [string, string, string, string];
+    const ids = (await h.deliver(4, 'me')) as [string, string, string, string];
     type Trim = { kind: 'MAXLEN' | 'MINID'; value: string };
     const result = (id: string, status: string, trim?: Trim): SettleWrite => ({
       op: 'xadd',
