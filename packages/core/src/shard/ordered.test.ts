@@ -19,6 +19,20 @@ interface Run {
 }
 type Job = { key: string; seq: number };
 
+/** Record a handler run in `runs` from its start to the end of `work`. */
+async function recordRun(
+  runs: Run[],
+  consumer: string,
+  job: Job,
+  attempt: number,
+  work: Promise<unknown>,
+): Promise<void> {
+  const run = { key: job.key, seq: job.seq, attempt, start: performance.now(), end: 0, consumer };
+  runs.push(run);
+  await work;
+  run.end = performance.now();
+}
+
 describe('ordered sharded consumer', () => {
   let h: Harness;
   beforeEach(async () => {
@@ -38,19 +52,8 @@ describe('ordered sharded consumer', () => {
       blockMs: 100,
       concurrency: 8,
       ordered: { leaseMs: 1000, backoffMs: 20 },
-      handler: async (job, ctx) => {
-        const run = {
-          key: job.key,
-          seq: job.seq,
-          attempt: ctx.attempt,
-          start: performance.now(),
-          end: 0,
-          consumer: name,
-        };
-        runs.push(run);
-        await new Promise((r) => setTimeout(r, 1 + (job.seq % 3)));
-        run.end = performance.now();
-      },
+      handler: (job, ctx) =>
+        recordRun(runs, name, job, ctx.attempt, new Promise((r) => setTimeout(r, 1 + (job.seq % 3)))),
       ...more,
     });
     c.on('error', () => {});
@@ -161,20 +164,15 @@ describe('ordered sharded consumer', () => {
     const c = make('solo', runs, {
       timeoutMs: 30,
       ordered: { leaseMs: 1000, backoffMs: 0, attempts: 2 },
-      handler: async (job, ctx) => {
-        const run = {
-          key: job.key,
-          seq: job.seq,
-          attempt: ctx.attempt,
-          start: performance.now(),
-          end: 0,
-          consumer: 's',
-        };
-        runs.push(run);
-        // Seq 0 of k0 ignores ctx.signal and runs far past the timeout.
-        await new Promise((r) => setTimeout(r, job.key === 'k0' && job.seq === 0 ? 150 : 1));
-        run.end = performance.now();
-      },
+      // Seq 0 of k0 ignores ctx.signal and runs far past the timeout.
+      handler: (job, ctx) =>
+        recordRun(
+          runs,
+          's',
+          job,
+          ctx.attempt,
+          new Promise((r) => setTimeout(r, job.key === 'k0' && job.seq === 0 ? 150 : 1)),
+        ),
     });
     c.on('deadLettered', (o) => dead.push(`${(o.entry.payload as Job).key}:${o.reason}`));
     await c.start();
